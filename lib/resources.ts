@@ -1,0 +1,56 @@
+/**
+ * Names and shapes of the shared resources, read by the CDK stack and by the local runtime so that both
+ * create the same tables and hand handlers the same environment variables.
+ */
+import type { SecretName, StateMachineName, TableName } from './route-manifest.types.ts';
+
+export interface TableShape {
+  partitionKey: string;
+  sortKey?: string;
+  /** TTL attribute (epoch seconds). */
+  ttl: string;
+  indexes?: Array<{ name: string; partitionKey: string; sortKey?: string }>;
+}
+
+export const tables: Record<TableName, TableShape & { env: string }> = {
+  connections: {
+    env: 'CONNECTIONS_TABLE',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    ttl: 'expiresAt',
+    indexes: [{ name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
+  },
+  // Powertools idempotency's default attribute names.
+  idempotency: { env: 'IDEMPOTENCY_TABLE', partitionKey: 'id', ttl: 'expiration' },
+  rateLimits: { env: 'RATE_LIMITS_TABLE', partitionKey: 'pk', ttl: 'expiresAt' },
+};
+
+/**
+ * In AWS a function gets `<env>_ARN` (the Secrets Manager ARN) and reads the value at cold start; locally
+ * the runtime sets `<env>` to the value itself. `functions/shared/secrets.ts` reads either.
+ */
+export const secrets: Record<SecretName, { env: string; description: string }> = {
+  jwtSigningKey: { env: 'JWT_SECRET', description: 'HS256 key that signs and verifies platform JWTs' },
+  openaiApiKey: { env: 'OPENAI_API_KEY', description: 'OpenAI (or OpenAI-compatible) API key' },
+  anthropicApiKey: { env: 'ANTHROPIC_API_KEY', description: 'Anthropic API key' },
+};
+
+export const stateMachineEnv = (name: StateMachineName): string => `${name.toUpperCase()}_STATE_MACHINE_ARN`;
+
+export const env = {
+  stage: 'STAGE',
+  bucket: 'BUCKET_NAME',
+  /** https://{api}.execute-api.{region}.amazonaws.com/{stage}, the @connections management endpoint. */
+  websocketCallbackUrl: 'WEBSOCKET_CALLBACK_URL',
+  /** Local / LocalStack: a full postgres:// URL. In AWS: unset, and DB_SECRET_ARN + DB_HOST are used. */
+  databaseUrl: 'DATABASE_URL',
+  dbSecretArn: 'DB_SECRET_ARN',
+  dbHost: 'DB_HOST',
+  /** Set by the local runtime and the LocalStack target: emulators want path-style S3 URLs. */
+  s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
+  oidcIssuer: 'OIDC_ISSUER',
+  oidcAudience: 'OIDC_AUDIENCE',
+} as const;
+
+/** The default tenant owns the first admin key; its admins are platform admins (may create tenants). */
+export const DEFAULT_TENANT_ID = 'default';

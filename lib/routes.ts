@@ -1,0 +1,136 @@
+/**
+ * The route manifest: every Lambda function, its REST routes / WebSocket route keys and what it may
+ * touch. Read by the CDK stack (lib/) and by the embedded local runtime (local/). A new route is one entry.
+ */
+import type { FunctionSpec, StateMachineSpec } from './route-manifest.types.ts';
+import * as platform from '#functions/platform/platform.contracts.ts';
+
+/** The one Lambda authorizer, used by the REST API and by WebSocket `$connect`. */
+export const authorizer: FunctionSpec = {
+  name: 'authorizer',
+  domain: 'platform',
+  entry: 'functions/platform/authorizer.handler.ts',
+  description: 'Verifies a JWT (HS256 or OIDC) or an API key and returns the principal',
+  access: { database: true, secrets: ['jwtSigningKey'] },
+};
+
+export const functions: FunctionSpec[] = [
+  {
+    name: 'health',
+    domain: 'platform',
+    entry: 'functions/platform/health.handler.ts',
+    description: 'Liveness',
+    http: [{ method: 'GET', path: '/health', auth: 'none', summary: 'Liveness check', tags: ['platform'], responses: { 200: { description: 'Up', schema: platform.healthResponse } } }],
+    access: {},
+  },
+  {
+    name: 'get-openapi',
+    domain: 'platform',
+    entry: 'functions/platform/get-openapi.handler.ts',
+    description: 'The OpenAPI 3.1 document, generated from this manifest',
+    http: [{ method: 'GET', path: '/openapi.json', auth: 'none', summary: 'OpenAPI 3.1 document', tags: ['platform'] }],
+    access: {},
+  },
+  {
+    name: 'get-me',
+    domain: 'platform',
+    entry: 'functions/platform/get-me.handler.ts',
+    description: "The caller's principal",
+    http: [{ method: 'GET', path: '/v1/me', summary: "The caller's principal", tags: ['platform'], responses: { 200: { description: 'Principal', schema: platform.principal } } }],
+    access: {},
+  },
+  {
+    name: 'create-api-key',
+    domain: 'platform',
+    entry: 'functions/platform/create-api-key.handler.ts',
+    description: "Creates an API key in the caller's tenant",
+    http: [{ method: 'POST', path: '/v1/api-keys', roles: ['admin'], summary: 'Create an API key (the secret is shown once)', tags: ['platform'], request: { body: platform.createApiKeyBody }, responses: { 201: { description: 'Created', schema: platform.createdApiKey } } }],
+    access: { database: true },
+  },
+  {
+    name: 'list-api-keys',
+    domain: 'platform',
+    entry: 'functions/platform/list-api-keys.handler.ts',
+    description: "Lists the caller's tenant's API keys",
+    http: [{ method: 'GET', path: '/v1/api-keys', roles: ['admin'], summary: 'List API keys', tags: ['platform'], request: { query: platform.listQuery }, responses: { 200: { description: 'Page of keys', schema: platform.apiKeyPage } } }],
+    access: { database: true },
+  },
+  {
+    name: 'revoke-api-key',
+    domain: 'platform',
+    entry: 'functions/platform/revoke-api-key.handler.ts',
+    description: 'Revokes an API key',
+    http: [{ method: 'DELETE', path: '/v1/api-keys/{keyId}', roles: ['admin'], summary: 'Revoke an API key', tags: ['platform'], request: { params: platform.keyIdParams }, responses: { 204: { description: 'Revoked' } } }],
+    access: { database: true },
+  },
+  {
+    name: 'create-tenant',
+    domain: 'platform',
+    entry: 'functions/platform/create-tenant.handler.ts',
+    description: 'Creates a tenant and its first admin key (platform admins only)',
+    http: [{ method: 'POST', path: '/v1/tenants', roles: ['admin'], summary: 'Create a tenant with its first admin key', tags: ['platform'], request: { body: platform.createTenantBody }, responses: { 201: { description: 'Created', schema: platform.createdTenant } } }],
+    access: { database: true },
+  },
+  {
+    name: 'list-tenants',
+    domain: 'platform',
+    entry: 'functions/platform/list-tenants.handler.ts',
+    description: 'Lists tenants (platform admins only)',
+    http: [{ method: 'GET', path: '/v1/tenants', roles: ['admin'], summary: 'List tenants', tags: ['platform'], request: { query: platform.listQuery }, responses: { 200: { description: 'Page of tenants', schema: platform.tenantPage } } }],
+    access: { database: true },
+  },
+  {
+    name: 'ws-connect',
+    domain: 'realtime',
+    entry: 'functions/realtime/connect.handler.ts',
+    description: 'Records a WebSocket connection and its principal',
+    websocket: ['$connect'],
+    access: { tables: { connections: 'readwrite' } },
+  },
+  {
+    name: 'ws-disconnect',
+    domain: 'realtime',
+    entry: 'functions/realtime/disconnect.handler.ts',
+    description: 'Forgets a WebSocket connection',
+    websocket: ['$disconnect'],
+    access: { tables: { connections: 'readwrite' } },
+  },
+  {
+    name: 'ws-default',
+    domain: 'realtime',
+    entry: 'functions/realtime/default.handler.ts',
+    description: 'Answers ping and reports unknown actions as error frames',
+    websocket: ['$default', 'ping'],
+    access: { tables: { connections: 'read' }, websocketManagement: true },
+  },
+];
+
+/** Functions with no route: run by the stack itself or by operators. */
+export const systemFunctions: FunctionSpec[] = [
+  {
+    name: 'migrate',
+    domain: 'platform',
+    entry: 'functions/platform/migrate.handler.ts',
+    description: 'Runs database migrations (CDK trigger on every deploy)',
+    access: { database: true },
+    timeoutSeconds: 300,
+  },
+  {
+    name: 'mint-admin-key',
+    domain: 'platform',
+    entry: 'functions/platform/mint-admin-key.handler.ts',
+    description: "Mints an admin API key for the default tenant (invoked by `npm run mint-admin-key`)",
+    access: { database: true },
+  },
+  {
+    name: 'echo-task',
+    domain: 'platform',
+    entry: 'functions/platform/echo-task.handler.ts',
+    description: 'Task of the echo state machine, a smoke test of the orchestration path',
+    access: {},
+  },
+];
+
+export const stateMachines: StateMachineSpec[] = [
+  { name: 'echo', definition: 'lib/state-machines/echo.asl.json', tasks: { Echo: 'echo-task' } },
+];
