@@ -1,9 +1,12 @@
 /**
  * The route manifest: every Lambda function, its REST routes / WebSocket route keys and what it may
  * touch. Read by the CDK stack (lib/) and by the embedded local runtime (local/). A new route is one entry.
+ *
+ * The HttpRoute objects themselves live in each domain's `*.routes.ts` (with their zod schemas) so that a
+ * handler imports only its own route and its bundle stays small; this file only references them.
  */
 import type { FunctionSpec, StateMachineSpec } from './route-manifest.types.ts';
-import * as platform from '#functions/platform/platform.contracts.ts';
+import * as platform from '#functions/platform/platform.routes.ts';
 
 /** The one Lambda authorizer, used by the REST API and by WebSocket `$connect`. */
 export const authorizer: FunctionSpec = {
@@ -20,7 +23,7 @@ export const functions: FunctionSpec[] = [
     domain: 'platform',
     entry: 'functions/platform/health.handler.ts',
     description: 'Liveness',
-    http: [{ method: 'GET', path: '/health', auth: 'none', summary: 'Liveness check', tags: ['platform'], responses: { 200: { description: 'Up', schema: platform.healthResponse } } }],
+    http: [platform.healthRoute],
     access: {},
   },
   {
@@ -28,7 +31,7 @@ export const functions: FunctionSpec[] = [
     domain: 'platform',
     entry: 'functions/platform/get-openapi.handler.ts',
     description: 'The OpenAPI 3.1 document, generated from this manifest',
-    http: [{ method: 'GET', path: '/openapi.json', auth: 'none', summary: 'OpenAPI 3.1 document', tags: ['platform'] }],
+    http: [platform.openApiRoute],
     access: {},
   },
   {
@@ -36,7 +39,7 @@ export const functions: FunctionSpec[] = [
     domain: 'platform',
     entry: 'functions/platform/get-me.handler.ts',
     description: "The caller's principal",
-    http: [{ method: 'GET', path: '/v1/me', summary: "The caller's principal", tags: ['platform'], responses: { 200: { description: 'Principal', schema: platform.principal } } }],
+    http: [platform.getMeRoute],
     access: {},
   },
   {
@@ -44,7 +47,7 @@ export const functions: FunctionSpec[] = [
     domain: 'platform',
     entry: 'functions/platform/create-api-key.handler.ts',
     description: "Creates an API key in the caller's tenant",
-    http: [{ method: 'POST', path: '/v1/api-keys', roles: ['admin'], summary: 'Create an API key (the secret is shown once)', tags: ['platform'], request: { body: platform.createApiKeyBody }, responses: { 201: { description: 'Created', schema: platform.createdApiKey } } }],
+    http: [platform.createApiKeyRoute],
     access: { database: true },
   },
   {
@@ -52,7 +55,7 @@ export const functions: FunctionSpec[] = [
     domain: 'platform',
     entry: 'functions/platform/list-api-keys.handler.ts',
     description: "Lists the caller's tenant's API keys",
-    http: [{ method: 'GET', path: '/v1/api-keys', roles: ['admin'], summary: 'List API keys', tags: ['platform'], request: { query: platform.listQuery }, responses: { 200: { description: 'Page of keys', schema: platform.apiKeyPage } } }],
+    http: [platform.listApiKeysRoute],
     access: { database: true },
   },
   {
@@ -60,7 +63,7 @@ export const functions: FunctionSpec[] = [
     domain: 'platform',
     entry: 'functions/platform/revoke-api-key.handler.ts',
     description: 'Revokes an API key',
-    http: [{ method: 'DELETE', path: '/v1/api-keys/{keyId}', roles: ['admin'], summary: 'Revoke an API key', tags: ['platform'], request: { params: platform.keyIdParams }, responses: { 204: { description: 'Revoked' } } }],
+    http: [platform.revokeApiKeyRoute],
     access: { database: true },
   },
   {
@@ -68,7 +71,7 @@ export const functions: FunctionSpec[] = [
     domain: 'platform',
     entry: 'functions/platform/create-tenant.handler.ts',
     description: 'Creates a tenant and its first admin key (platform admins only)',
-    http: [{ method: 'POST', path: '/v1/tenants', roles: ['admin'], summary: 'Create a tenant with its first admin key', tags: ['platform'], request: { body: platform.createTenantBody }, responses: { 201: { description: 'Created', schema: platform.createdTenant } } }],
+    http: [platform.createTenantRoute],
     access: { database: true },
   },
   {
@@ -76,7 +79,7 @@ export const functions: FunctionSpec[] = [
     domain: 'platform',
     entry: 'functions/platform/list-tenants.handler.ts',
     description: 'Lists tenants (platform admins only)',
-    http: [{ method: 'GET', path: '/v1/tenants', roles: ['admin'], summary: 'List tenants', tags: ['platform'], request: { query: platform.listQuery }, responses: { 200: { description: 'Page of tenants', schema: platform.tenantPage } } }],
+    http: [platform.listTenantsRoute],
     access: { database: true },
   },
   {

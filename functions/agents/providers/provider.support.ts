@@ -1,0 +1,106 @@
+/**
+ * What both provider adapters share: tool-argument parsing, the whole-call deadline, and the mapping of
+ * HTTP failures onto the domain's model errors.
+ */
+
+import {
+  ModelRequestError,
+  ModelThrottledError,
+  ModelTimeoutError,
+  ModelUnavailableError,
+  type ModelError,
+} from '../domain/model.errors.ts';
+import type { ModelProviderName, ToolCall, ToolCallRequest } from '../domain/model.types.ts';
+
+/** Default whole-call deadline: well inside the model task's Lambda timeout, so the task can still record why. */
+export const DEFAULT_MODEL_TIMEOUT_MS = 120_000;
+
+/**
+ * Parses the model's argument text. Models do produce truncated or invalid JSON, and arguments that are
+ * valid JSON but not an object; both become a `parseError` the tool runner can show the model.
+ * An empty string means "no arguments" (some OpenAI-compatible servers send nothing for argument-less tools).
+ */
+export const parseToolCall = (call: ToolCallRequest): ToolCall => {
+  const text = call.arguments.trim();
+  if (text === '') return { ...call, parsed: {} };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { ...call, parseError: `arguments are not valid JSON: ${(error as Error).message}` };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { ...call, parseError: 'arguments must be a JSON object' };
+  }
+  return { ...call, parsed: value as Record<string, unknown> };
+};
+
+/**
+ * Arguments to replay in the conversation for an earlier tool call. Providers may reject a history that
+ * carries invalid JSON (Anthropic needs an object outright), so a call that did not parse is replayed as
+ * `{}`; the tool result that follows tells the model what was wrong with what it sent.
+ */
+export const replayableArguments = (raw: string): Record<string, unknown> => {
+  const call = parseToolCall({ id: '', name: '', arguments: raw });
+  return call.parsed ?? {};
+};
+
+/** `retry-after-ms` (OpenAI), else `retry-after` as seconds or an HTTP date; undefined when absent. */
+export const retryAfterSeconds = (headers: Headers | undefined, now = Date.now()): number | undefined => {
+  if (!headers) return undefined;
+  const ms = Number.parseFloat(headers.get('retry-after-ms') ?? '');
+  if (Number.isFinite(ms) && ms >= 0) return ms / 1000;
+  const value = headers.get('retry-after');
+  if (value === null || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds;
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, (date - now) / 1000);
+};
+
+/** The one mapping from an HTTP answer to a model error. */
+export const errorFromStatus = (
+  provider: ModelProviderName,
+  status: number,
+  message: string,
+  headers: Headers | undefined,
+  cause: unknown,
+): ModelError => {
+  if (status === 429) return new ModelThrottledError(provider, message, retryAfterSeconds(headers), status, { cause });
+  if (status === 408) return new ModelTimeoutError(provider, message, status, { cause });
+  // 409 is how OpenAI reports a transient lock conflict; its SDK retries it too.
+  if (status >= 500 || status === 409) return new ModelUnavailableError(provider, message, status, { cause });
+  return new ModelRequestError(provider, message, status, { cause });
+};
+
+/**
+ * The key to hand the SDK. A custom base URL usually means a local compatible server (vLLM, Ollama, the
+ * test server) that ignores keys, so a placeholder does there. Against the public API a missing key is a
+ * configuration error; it is reported on the call, as a non-retryable ModelRequestError, instead of the
+ * SDK throwing at cold start for every agent of the other provider too.
+ */
+export const resolveApiKey = (apiKey: string | undefined, baseURL: string | undefined): string | undefined =>
+  apiKey || (baseURL ? 'no-key-needed' : undefined);
+
+export interface Deadline {
+  signal: AbortSignal;
+  /** Why the call was cut short, for the `ModelTimeoutError` message. */
+  reason(): string;
+}
+
+/**
+ * One signal for the whole call: the caller's abort or the deadline, whichever comes first. The SDKs'
+ * own `timeout` only covers the wait for response headers, not a stream that stalls half-way, so the
+ * deadline is passed to them as the request signal and checked again once the stream ends (both SDKs end
+ * an aborted stream quietly instead of throwing).
+ */
+export const startDeadline = (timeoutMs: number, callerSignal?: AbortSignal): Deadline => {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
+  return {
+    signal,
+    reason: () =>
+      timeout.aborted ? `no complete answer within ${timeoutMs} ms` : 'the model call was aborted by the caller',
+  };
+};

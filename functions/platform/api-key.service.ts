@@ -1,0 +1,44 @@
+/** API key use cases. Tenancy comes from the caller's principal, never from input. */
+import { NotFoundError } from '#shared/errors.ts';
+import { decodeCursor, toPage, type Page } from '#shared/pagination.ts';
+import type { Principal, Role } from '#shared/principal.ts';
+import * as z from 'zod';
+import { generateApiKey, type ApiKeyRecord } from './api-key.ts';
+import type { ApiKeyRepository } from './api-key.repository.ts';
+import type { ApiKeyView, CreatedApiKey } from './platform.contracts.ts';
+
+export const toApiKeyView = (r: ApiKeyRecord): ApiKeyView => ({
+  keyId: r.keyId,
+  tenantId: r.tenantId,
+  name: r.name,
+  role: r.role,
+  prefix: r.prefix,
+  createdAt: r.createdAt.toISOString(),
+  createdBy: r.createdBy,
+  lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
+  revokedAt: r.revokedAt?.toISOString() ?? null,
+});
+
+export const issueApiKey = async (
+  keys: ApiKeyRepository,
+  input: { tenantId: string; name: string; role: Role; createdBy: string | null },
+): Promise<CreatedApiKey> => {
+  const key = generateApiKey();
+  const record = await keys.insert({ ...input, keyId: key.keyId, hash: key.hash, prefix: key.prefix });
+  return { ...toApiKeyView(record), apiKey: key.secret };
+};
+
+export const createApiKey = (keys: ApiKeyRepository, caller: Principal, input: { name: string; role: Role }): Promise<CreatedApiKey> =>
+  issueApiKey(keys, { tenantId: caller.tenantId, name: input.name, role: input.role, createdBy: caller.userId });
+
+const position = z.object({ createdAt: z.iso.datetime({ offset: true }), id: z.string() });
+
+export const listApiKeys = async (keys: ApiKeyRepository, caller: Principal, query: { limit: number; cursor?: string | undefined }): Promise<Page<ApiKeyView>> => {
+  const after = decodeCursor(query.cursor, position);
+  const rows = await keys.listByTenant(caller.tenantId, query.limit, after);
+  return toPage(rows, query.limit, toApiKeyView, (r) => ({ createdAt: r.createdAt.toISOString(), id: r.keyId }));
+};
+
+export const revokeApiKey = async (keys: ApiKeyRepository, caller: Principal, keyId: string): Promise<void> => {
+  if (!(await keys.revoke(caller.tenantId, keyId))) throw new NotFoundError(`No API key ${keyId} in this tenant`);
+};

@@ -1,0 +1,60 @@
+/**
+ * The one REQUEST authorizer, for the REST API and for WebSocket `$connect` (`?token=`). Allows with the
+ * principal as context (primitives only: roles comma-joined), or throws `Unauthorized`, which API Gateway
+ * answers with 401 (a problem+json gateway response). Role checks (403) happen in the handlers.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+import { env, secrets } from '#lib/resources.ts';
+import { getPool } from '#shared/db.ts';
+import { UnauthorizedError } from '#shared/errors.ts';
+import { logger } from '#shared/observability.ts';
+import { toAuthorizerContext } from '#shared/principal.ts';
+import { readSecret } from '#shared/secrets.ts';
+import { ApiKeyRepository } from './api-key.repository.ts';
+import { createAuthenticator, credentialFrom } from './authenticator.ts';
+
+const oidcIssuer = process.env[env.oidcIssuer];
+
+const authenticate = createAuthenticator({
+  jwtSecret: () => readSecret(secrets.jwtSigningKey.env),
+  findApiKey: async (hash) => new ApiKeyRepository(await getPool()).findActiveByHash(hash),
+  oidc: oidcIssuer ? { issuer: oidcIssuer, jwksUrl: process.env.OIDC_JWKS_URL, audience: process.env[env.oidcAudience] } : undefined,
+});
+
+/**
+ * `arn:aws:execute-api:region:account:api/stage/*`: one policy for every route of the API, so a result is
+ * valid whichever route the same credential calls next.
+ */
+const apiWideResource = (methodArn: string): string => {
+  const [apiArn, stage] = methodArn.split('/');
+  return apiArn && stage ? `${apiArn}/${stage}/*` : methodArn;
+};
+
+const authorize = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
+  logger.setCorrelationId(event.requestContext?.requestId);
+  try {
+    const principal = await authenticate(credentialFrom(event.headers, event.queryStringParameters));
+    return {
+      principalId: principal.userId,
+      policyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: apiWideResource(event.methodArn) }],
+      },
+      context: toAuthorizerContext(principal),
+    };
+  } catch (error) {
+    if (error instanceof UnauthorizedError) {
+      // The reason only, never the credential.
+      logger.info('Denied', { reason: error.message });
+      throw new Error('Unauthorized');
+    }
+    logger.error('Authorizer failed', error as Error);
+    throw error;
+  }
+};
+
+export const handler = middy<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult, Error, Context>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .handler(authorize);

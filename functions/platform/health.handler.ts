@@ -1,0 +1,4 @@
+import { httpHandler, ok } from '#shared/http.ts';
+import { healthRoute } from './platform.routes.ts';
+
+export const handler = httpHandler(healthRoute, () => ok({ status: 'ok' }));

@@ -1,0 +1,8 @@
+import { httpHandler, ok } from '#shared/http.ts';
+import { tenants } from './platform.adapters.ts';
+import { listTenantsRoute } from './platform.routes.ts';
+import { listTenants } from './tenant.service.ts';
+
+export const handler = httpHandler(listTenantsRoute, async ({ principal, query }) =>
+  ok(await listTenants(await tenants(), principal, query)),
+);

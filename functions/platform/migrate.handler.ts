@@ -1,0 +1,47 @@
+/**
+ * Runs the SQL migrations in `migrations/` with node-pg-migrate. In AWS it is a CDK Trigger handler (runs on
+ * every deploy; a failure fails the deployment); the local runtime calls `runMigrations` at start.
+ *
+ * The SQL files must sit next to the bundle (`<bundle>/migrations`, copied by the stack's bundling hook);
+ * from source they are found at the repo root. MIGRATIONS_DIR overrides both.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runner } from 'node-pg-migrate';
+import { poolConfig } from '#shared/db.ts';
+import { logger } from '#shared/observability.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export const migrationsDir = (): string => {
+  if (process.env.MIGRATIONS_DIR) return resolve(process.env.MIGRATIONS_DIR);
+  const bundled = join(here, 'migrations');
+  return existsSync(bundled) ? bundled : resolve(here, '../../migrations');
+};
+
+export interface MigrationResult {
+  applied: string[];
+}
+
+/** Applies pending migrations; safe to run concurrently (node-pg-migrate holds an advisory lock). */
+export const runMigrations = async (databaseUrl?: string): Promise<MigrationResult> => {
+  const connection = databaseUrl ? { connectionString: databaseUrl } : await poolConfig();
+  const applied = await runner({
+    databaseUrl: connection,
+    dir: migrationsDir(),
+    direction: 'up',
+    migrationsTable: 'pgmigrations',
+    singleTransaction: true,
+    checkOrder: true,
+    advisoryLockMode: 'wait',
+    log: (message: string) => logger.debug(message),
+  });
+  return { applied: applied.map((m) => m.name) };
+};
+
+export const handler = async (): Promise<MigrationResult> => {
+  const result = await runMigrations();
+  logger.info('Migrations applied', { applied: result.applied });
+  return result;
+};

@@ -1,0 +1,150 @@
+/**
+ * The HTTP stack every REST handler uses: `export const handler = httpHandler(route, useCase)`.
+ *
+ * middy with Powertools logger (Lambda context + API Gateway request id as correlation id), tracer and
+ * metrics; CORS; then, in order: principal (401), role check from `route.roles` (403), body size limit (413),
+ * JSON parsing (400), zod validation of params, query and body (400 naming each bad field). Every error
+ * leaves through `toProblem` as RFC 9457 application/problem+json.
+ */
+import middy from '@middy/core';
+import httpCors from '@middy/http-cors';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import type { HttpRoute } from '#lib/route-manifest.types.ts';
+import {
+  BadRequestError,
+  ForbiddenError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+  toProblem,
+  type FieldError,
+} from './errors.ts';
+import { logger, metrics, tracer } from './observability.ts';
+import { principalFrom, type Principal } from './principal.ts';
+
+/** Request bodies above this answer 413 (API Gateway itself allows 10 MB). */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+type Output<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface HttpRequest<R extends HttpRoute> {
+  body: R extends { request: { body: infer S } } ? Output<S> : undefined;
+  query: R extends { request: { query: infer S } } ? Output<S> : undefined;
+  params: R extends { request: { params: infer S } } ? Output<S> : undefined;
+  principal: R extends { auth: 'none' } ? undefined : Principal;
+  event: APIGatewayProxyEvent;
+}
+
+export interface HttpResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export const ok = (body: unknown): HttpResult => ({ status: 200, body });
+export const created = (body: unknown): HttpResult => ({ status: 201, body });
+export const noContent = (): HttpResult => ({ status: 204 });
+
+export type UseCase<R extends HttpRoute> = (request: HttpRequest<R>) => Promise<HttpResult> | HttpResult;
+
+const json = (status: number, body: unknown, contentType = 'application/json', headers: Record<string, string> = {}): APIGatewayProxyResult => ({
+  statusCode: status,
+  headers: { 'Content-Type': contentType, ...headers },
+  body: body === undefined ? '' : JSON.stringify(body),
+});
+
+const zodErrors = (where: 'body' | 'query' | 'params', error: z.ZodError): FieldError[] =>
+  error.issues.map((issue) => ({
+    path: [where, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+
+const validate = (where: 'body' | 'query' | 'params', schema: z.ZodType | undefined, value: unknown, errors: FieldError[]): unknown => {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  errors.push(...zodErrors(where, result.error));
+  return undefined;
+};
+
+const bodyBytes = (event: APIGatewayProxyEvent): number =>
+  event.body == null ? 0 : event.isBase64Encoded ? Math.floor((event.body.length * 3) / 4) : Buffer.byteLength(event.body, 'utf8');
+
+const header = (event: APIGatewayProxyEvent, name: string): string | undefined => {
+  for (const [key, value] of Object.entries(event.headers ?? {})) if (key.toLowerCase() === name) return value;
+  return undefined;
+};
+
+const parseBody = (event: APIGatewayProxyEvent): unknown => {
+  if (event.body == null || event.body === '') return undefined;
+  const contentType = header(event, 'content-type');
+  if (contentType !== undefined && !/^application\/([\w.+-]*\+)?json\b/i.test(contentType.trim())) {
+    throw new UnsupportedMediaTypeError(`Send the body as application/json, not ${contentType.split(';')[0]}`);
+  }
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof SyntaxError ? error.message : 'not JSON';
+    throw new BadRequestError('The request body is not valid JSON', [{ path: 'body', message: reason }]);
+  }
+};
+
+/** Turns every error into a problem response, in one place; 5xx causes are logged, never returned. */
+const problemErrors = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => ({
+  onError: (request) => {
+    const { problem, expose } = toProblem(request.error);
+    if (expose) logger.info('Request rejected', { status: problem.status, detail: problem.detail });
+    else logger.error('Unhandled error', request.error as Error);
+    request.response = json(problem.status, problem, 'application/problem+json');
+  },
+});
+
+/** One status-class count per request: useful, and keeps Powertools from warning about empty metrics. */
+const statusMetric = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => {
+  const record = (status: number | undefined): void => {
+    const name = status === undefined || status >= 500 ? 'ServerError' : status >= 400 ? 'ClientError' : 'Success';
+    metrics.addMetric(name, MetricUnit.Count, 1);
+  };
+  return {
+    after: (request) => record(request.response?.statusCode),
+    onError: (request) => record(request.response?.statusCode),
+  };
+};
+
+const corsOrigins = (process.env.CORS_ALLOWED_ORIGINS ?? '*').split(',').map((o) => o.trim()).filter(Boolean);
+
+export const httpHandler = <R extends HttpRoute>(route: R, useCase: UseCase<R>) => {
+  const core = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    logger.setCorrelationId(event.requestContext?.requestId);
+    const principal = route.auth === 'none' ? undefined : principalFrom(event.requestContext?.authorizer);
+    if (principal && route.roles && !route.roles.some((role) => principal.roles.includes(role))) {
+      throw new ForbiddenError(`This route needs one of the roles: ${route.roles.join(', ')}`);
+    }
+    if (bodyBytes(event) > MAX_BODY_BYTES) {
+      throw new PayloadTooLargeError(`The request body is larger than ${MAX_BODY_BYTES} bytes`);
+    }
+    const errors: FieldError[] = [];
+    const params = validate('params', route.request?.params, event.pathParameters ?? {}, errors);
+    const query = validate('query', route.request?.query, event.queryStringParameters ?? {}, errors);
+    const body = route.request?.body ? validate('body', route.request.body, parseBody(event), errors) : undefined;
+    if (errors.length > 0) throw new ValidationError(`${errors.length} invalid field(s): ${errors.map((e) => e.path).join(', ')}`, errors);
+
+    const result = await useCase({ body, query, params, principal, event } as HttpRequest<R>);
+    return json(result.status, result.body, 'application/json', result.headers);
+  };
+
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(captureLambdaHandler(tracer))
+    .use(logMetrics(metrics))
+    .use(httpCors({ origins: corsOrigins, headers: 'Authorization,Content-Type,X-Api-Key,Idempotency-Key', methods: route.method }))
+    .use(statusMetric())
+    .use(problemErrors())
+    .handler(core);
+};

@@ -1,0 +1,110 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct, type IConstruct } from 'constructs';
+
+export interface DatabaseProps {
+  vpc: ec2.IVpc;
+  /** Resource name prefix, e.g. `mls-dev`. */
+  prefix: string;
+  /** An existing database's secret (engine JSON: host, port, username, password, dbname); skips Aurora. */
+  existingSecretArn?: string;
+  deletionProtection: boolean;
+  removalPolicy: RemovalPolicy;
+  logRetention: logs.RetentionDays;
+  minCapacity: number;
+  maxCapacity: number;
+}
+
+/**
+ * PostgreSQL for the platform: Aurora Serverless v2 behind an RDS Proxy (Lambdas open many short
+ * connections; the proxy pools them), or an existing database whose secret is passed by context.
+ * Functions get DB_SECRET_ARN + DB_HOST and sit in `clientSecurityGroup`, the only group the proxy admits.
+ */
+export class Database extends Construct {
+  readonly secret: secretsmanager.ISecret;
+  /** The RDS Proxy endpoint; undefined for an existing database (handlers then use the secret's `host`). */
+  readonly host: string | undefined;
+  readonly clientSecurityGroup: ec2.SecurityGroup;
+  /** What must exist before migrations can run. */
+  readonly readyWhen: IConstruct[];
+
+  constructor(scope: Construct, id: string, props: DatabaseProps) {
+    super(scope, id);
+    this.clientSecurityGroup = new ec2.SecurityGroup(this, 'ClientSecurityGroup', {
+      vpc: props.vpc,
+      description: 'Lambdas that talk to PostgreSQL',
+      allowAllOutbound: true,
+    });
+
+    if (props.existingSecretArn) {
+      // Reaching an external database (peering, public endpoint) is the operator's network to arrange.
+      this.secret = secretsmanager.Secret.fromSecretCompleteArn(this, 'Secret', props.existingSecretArn);
+      this.host = undefined;
+      this.readyWhen = [];
+      return;
+    }
+
+    const clusterIdentifier = `${props.prefix}-postgres`;
+    // Created up front so the exported PostgreSQL log gets a retention without a LogRetention custom resource.
+    const postgresLog = new logs.LogGroup(this, 'PostgresLog', {
+      logGroupName: `/aws/rds/cluster/${clusterIdentifier}/postgresql`,
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const cluster = new rds.DatabaseCluster(this, 'Cluster', {
+      clusterIdentifier,
+      engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_17_7 }),
+      writer: rds.ClusterInstance.serverlessV2('writer', { publiclyAccessible: false }),
+      serverlessV2MinCapacity: props.minCapacity,
+      serverlessV2MaxCapacity: props.maxCapacity,
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      credentials: rds.Credentials.fromGeneratedSecret('mls', { secretName: `${props.prefix}/database` }),
+      defaultDatabaseName: 'mls',
+      storageEncrypted: true,
+      iamAuthentication: true,
+      deletionProtection: props.deletionProtection,
+      removalPolicy: props.removalPolicy,
+      backup: { retention: Duration.days(7), preferredWindow: '03:00-04:00' },
+      cloudwatchLogsExports: ['postgresql'],
+    });
+    cluster.node.addDependency(postgresLog);
+    this.secret = cluster.secret!;
+
+    // No scheduled rotation yet: functions build their pg pool from the secret once per cold start, so a
+    // rotated password would break new connections from warm containers until they recycle. Enable with
+    // `cluster.addRotationSingleUser({ vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } })` once
+    // functions/shared/db.ts re-reads the secret on an authentication failure (or uses IAM auth to the proxy).
+    Validations.of(cluster).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Database secret rotation is off until functions re-read credentials on authentication failure (see comment above); the secret is encrypted and readable only by the functions whose manifest entry declares database access.',
+    });
+
+    const proxy = cluster.addProxy('Proxy', {
+      dbProxyName: `${props.prefix}-proxy`,
+      secrets: [this.secret],
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      requireTLS: true,
+    });
+    proxy.connections.allowFrom(this.clientSecurityGroup, ec2.Port.tcp(5432), 'Lambdas to the RDS Proxy');
+    this.host = proxy.endpoint;
+    this.readyWhen = [cluster, proxy];
+
+    Validations.of(cluster).acknowledge({
+      id: 'AwsSolutions-RDS11',
+      reason:
+        'Clients reach the database only through the RDS Proxy, which always listens on 5432 for PostgreSQL; a different cluster port would hide nothing and the security groups admit only the Lambda client group.',
+    });
+    if (!props.deletionProtection) {
+      Validations.of(cluster).acknowledge({
+        id: 'AwsSolutions-RDS10',
+        reason: 'Deletion protection was switched off by context (deletionProtection=false) for a disposable stage.',
+      });
+    }
+  }
+}

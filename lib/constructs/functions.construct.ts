@@ -1,0 +1,235 @@
+import path from 'node:path';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { acknowledge, acknowledgeWildcardResource } from '../nag.ts';
+import { allFunctionSpecs, type PlatformManifest } from '../platform-manifest.ts';
+import { env, secrets as secretShapes, stateMachineEnv, tables as tableShapes } from '../resources.ts';
+import type { FunctionSpec, SecretName, StateMachineName, TableName } from '../route-manifest.types.ts';
+import type { Database } from './database.construct.ts';
+
+/** Where functions find PostgreSQL: Aurora/existing secret inside the VPC, or a plain URL (LocalStack). */
+export type DatabaseWiring = { kind: 'vpc'; vpc: ec2.IVpc; database: Database } | { kind: 'url'; url: string };
+
+export interface FunctionsProps {
+  manifest: PlatformManifest;
+  prefix: string;
+  stage: string;
+  /** Repository root: manifest entries and extra asset folders are relative to it. */
+  projectRoot: string;
+  logRetention: logs.RetentionDays;
+  removalPolicy: RemovalPolicy;
+  logLevel: string;
+  metricsNamespace: string;
+  database: DatabaseWiring;
+  tables: Record<TableName, dynamodb.Table>;
+  bucket: s3.IBucket;
+  secrets: Record<SecretName, secretsmanager.ISecret>;
+  /** State machine names are fixed up front, so ARNs are known without a dependency on the resource. */
+  stateMachineName: (name: StateMachineName) => string;
+  websocket: { callbackUrl: string; apiId: string; stageName: string };
+  oidc: { issuer?: string; audience?: string };
+  s3ForcePathStyle: boolean;
+  /** Folders copied into a function's bundle, by function name (e.g. migrate -> migrations). */
+  extraAssets?: Record<string, string[]>;
+}
+
+const DYNAMODB_READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable'];
+const DYNAMODB_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
+// ESM bundles still meet CommonJS dependencies that call require(); give them one.
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __mlsCreateRequire } from 'node:module'; const require = __mlsCreateRequire(import.meta.url);";
+
+/**
+ * One NodejsFunction per manifest entry. Everything a function may touch is derived from its `access`:
+ * the environment variables (names from lib/resources.ts) and the IAM statements, so a new entry needs no
+ * change here. Each function has its own role with inline statements only (no AWS managed policies).
+ */
+export class PlatformFunctions extends Construct {
+  readonly byName = new Map<string, NodejsFunction>();
+
+  constructor(scope: Construct, id: string, props: FunctionsProps) {
+    super(scope, id);
+    for (const spec of allFunctionSpecs(props.manifest)) {
+      if (this.byName.has(spec.name)) throw new Error(`Duplicate function name in the route manifest: ${spec.name}`);
+      this.byName.set(spec.name, this.createFunction(spec, props));
+    }
+  }
+
+  get(name: string): NodejsFunction {
+    const fn = this.byName.get(name);
+    if (!fn) throw new Error(`The route manifest names an unknown function: ${name}`);
+    return fn;
+  }
+
+  private createFunction(spec: FunctionSpec, props: FunctionsProps): NodejsFunction {
+    const stack = Stack.of(this);
+    const scope = new Construct(this, spec.name);
+    const functionName = `${props.prefix}-${spec.name}`;
+    const access = spec.access;
+
+    const logGroup = new logs.LogGroup(scope, 'Logs', {
+      logGroupName: `/aws/lambda/${functionName}`,
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    const role = new iam.Role(scope, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${functionName}`,
+    });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+
+    const environment: Record<string, string> = {
+      NODE_OPTIONS: '--enable-source-maps',
+      [env.stage]: props.stage,
+      POWERTOOLS_SERVICE_NAME: spec.domain,
+      POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
+      POWERTOOLS_LOG_LEVEL: props.logLevel,
+    };
+    if (props.s3ForcePathStyle) environment[env.s3ForcePathStyle] = 'true';
+
+    let vpcConfig: Pick<lambda.FunctionProps, 'vpc' | 'vpcSubnets' | 'securityGroups'> = {};
+    if (access.database) {
+      if (props.database.kind === 'url') {
+        environment[env.databaseUrl] = props.database.url;
+      } else {
+        const { vpc, database } = props.database;
+        vpcConfig = {
+          vpc,
+          vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+          securityGroups: [database.clientSecurityGroup],
+        };
+        environment[env.dbSecretArn] = database.secret.secretArn;
+        if (database.host) environment[env.dbHost] = database.host;
+        database.secret.grantRead(role);
+        // Lambda manages the function's ENIs with the execution role; these EC2 actions take no resource ARN.
+        role.addToPolicy(
+          new iam.PolicyStatement({
+            actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+            resources: ['*'],
+          }),
+        );
+      }
+    }
+
+    for (const [tableName, mode] of Object.entries(access.tables ?? {}) as Array<[TableName, 'read' | 'readwrite']>) {
+      const table = props.tables[tableName];
+      environment[tableShapes[tableName].env] = table.tableName;
+      // Index ARNs listed one by one instead of `<table>/index/*`: no wildcard to acknowledge.
+      const indexArns = (tableShapes[tableName].indexes ?? []).map((index) => `${table.tableArn}/index/${index.name}`);
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: mode === 'readwrite' ? [...DYNAMODB_READ, ...DYNAMODB_WRITE] : DYNAMODB_READ,
+          resources: [table.tableArn, ...indexArns],
+        }),
+      );
+    }
+
+    if (access.bucket) {
+      environment[env.bucket] = props.bucket.bucketName;
+      const objects = props.bucket.arnForObjects('*');
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.bucket.bucketArn] }));
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: access.bucket === 'readwrite' ? ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'] : ['s3:GetObject'],
+          resources: [objects],
+        }),
+      );
+      acknowledgeWildcardResource(role, objects, 'Object keys are chosen at run time (per tenant and upload); the statement is limited to this one bucket and to the object actions the manifest entry asks for.');
+    }
+
+    for (const secretName of access.secrets ?? []) {
+      const secret = props.secrets[secretName];
+      environment[`${secretShapes[secretName].env}_ARN`] = secret.secretArn;
+      secret.grantRead(role);
+    }
+    if ((access.secrets ?? []).includes('jwtSigningKey')) {
+      // Whoever verifies platform JWTs also verifies OIDC tokens when an issuer is configured.
+      if (props.oidc.issuer) environment[env.oidcIssuer] = props.oidc.issuer;
+      if (props.oidc.audience) environment[env.oidcAudience] = props.oidc.audience;
+    }
+
+    for (const machine of access.stateMachines ?? []) {
+      const name = props.stateMachineName(machine);
+      const machineArn = stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+      const executionArn = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${name}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+      environment[stateMachineEnv(machine)] = machineArn;
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['states:StartExecution', 'states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+          resources: [machineArn],
+        }),
+      );
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:StopExecution', 'states:GetExecutionHistory'], resources: [executionArn] }));
+      acknowledgeWildcardResource(role, executionArn, `Execution names are generated per run; the statement covers executions of the ${name} state machine only.`);
+    }
+
+    if (access.websocketManagement) {
+      environment[env.websocketCallbackUrl] = props.websocket.callbackUrl;
+      const connectionsArn = stack.formatArn({
+        service: 'execute-api',
+        resource: props.websocket.apiId,
+        resourceName: `${props.websocket.stageName}/*/@connections/*`,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      });
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['execute-api:ManageConnections'], resources: [connectionsArn] }));
+      acknowledgeWildcardResource(role, connectionsArn, 'Connection ids are assigned by API Gateway at connect time; the statement covers the @connections API of this WebSocket API stage only.');
+    }
+
+    acknowledge(
+      role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Only actions without resource-level permissions use "*": X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) and, for VPC functions, the EC2 network-interface actions Lambda needs.',
+    );
+
+    const extraAssets = props.extraAssets?.[spec.name] ?? [];
+    const fn = new NodejsFunction(scope, 'Function', {
+      functionName,
+      description: spec.description,
+      entry: path.join(props.projectRoot, spec.entry),
+      handler: spec.handler ?? 'handler',
+      projectRoot: props.projectRoot,
+      depsLockFilePath: path.join(props.projectRoot, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: spec.memoryMb ?? 512,
+      timeout: Duration.seconds(spec.timeoutSeconds ?? 29),
+      role,
+      logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      environment,
+      ...vpcConfig,
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        banner: ESM_REQUIRE_BANNER,
+        // pg's optional native binding; the pure JS client is what runs in Lambda.
+        externalModules: ['pg-native'],
+        ...(extraAssets.length > 0
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) =>
+                  extraAssets.map((dir) => `cp -R "${path.join(inputDir, dir)}" "${path.join(outputDir, dir)}"`),
+              },
+            }
+          : {}),
+      },
+    });
+    return fn;
+  }
+}

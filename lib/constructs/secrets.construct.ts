@@ -1,0 +1,45 @@
+import { RemovalPolicy, SecretValue, Validations } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { SecretName } from '../route-manifest.types.ts';
+import { secrets as secretShapes } from '../resources.ts';
+
+/** The value of a provider key secret until the operator sets it. */
+export const PLACEHOLDER = 'unset';
+
+export interface SecretsProps {
+  prefix: string;
+  removalPolicy: RemovalPolicy;
+}
+
+/** Secrets named in lib/resources.ts: the JWT key is generated, provider keys are placeholders. */
+export class Secrets extends Construct {
+  readonly secrets: Record<SecretName, secretsmanager.Secret>;
+
+  constructor(scope: Construct, id: string, props: SecretsProps) {
+    super(scope, id);
+    const names = Object.keys(secretShapes) as SecretName[];
+    this.secrets = Object.fromEntries(
+      names.map((name) => {
+        const shape = secretShapes[name];
+        const generated = name === 'jwtSigningKey';
+        const secret = new secretsmanager.Secret(this, `${name[0]!.toUpperCase()}${name.slice(1)}`, {
+          secretName: `${props.prefix}/${name}`,
+          description: generated ? shape.description : `${shape.description}. Set by the operator after deploy (put-secret-value).`,
+          ...(generated
+            ? { generateSecretString: { passwordLength: 64, excludePunctuation: true } }
+            : // Not a secret: a placeholder the operator overwrites with the provider's key.
+              { secretStringValue: SecretValue.unsafePlainText(PLACEHOLDER) }),
+          removalPolicy: props.removalPolicy,
+        });
+        Validations.of(secret).acknowledge({
+          id: 'AwsSolutions-SMG4',
+          reason: generated
+            ? 'Rotating the HS256 signing key invalidates every issued token at once; it is rotated deliberately by the operator (put-secret-value), not on a schedule.'
+            : 'A third-party provider API key: it can only be rotated at the provider, then stored here by the operator.',
+        });
+        return [name, secret];
+      }),
+    ) as Record<SecretName, secretsmanager.Secret>;
+  }
+}

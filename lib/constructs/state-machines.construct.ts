@@ -1,0 +1,62 @@
+import path from 'node:path';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { acknowledge } from '../nag.ts';
+import { pascalName, type PlatformManifest } from '../platform-manifest.ts';
+import type { StateMachineName } from '../route-manifest.types.ts';
+import type { PlatformFunctions } from './functions.construct.ts';
+
+export interface StateMachinesProps {
+  manifest: PlatformManifest;
+  functions: PlatformFunctions;
+  projectRoot: string;
+  stateMachineName: (name: StateMachineName) => string;
+  logRetention: logs.RetentionDays;
+  removalPolicy: RemovalPolicy;
+}
+
+/**
+ * One state machine per manifest entry, from the same ASL file the local interpreter runs. Task states
+ * name `${<PascalName>FunctionArn}`; the substitutions come from the entry's `tasks`.
+ */
+export class PlatformStateMachines extends Construct {
+  readonly byName = new Map<StateMachineName, sfn.StateMachine>();
+
+  constructor(scope: Construct, id: string, props: StateMachinesProps) {
+    super(scope, id);
+    for (const spec of props.manifest.stateMachines) {
+      const machineScope = new Construct(this, spec.name);
+      const logGroup = new logs.LogGroup(machineScope, 'Logs', {
+        // Step Functions requires vended-log groups under /aws/vendedlogs/ to avoid the resource policy size limit.
+        logGroupName: `/aws/vendedlogs/states/${props.stateMachineName(spec.name)}`,
+        retention: props.logRetention,
+        removalPolicy: props.removalPolicy,
+      });
+      const taskFunctions = [...new Set(Object.values(spec.tasks))].map((name) => props.functions.get(name));
+      const role = new iam.Role(machineScope, 'Role', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
+      if (taskFunctions.length > 0) {
+        // Exact function ARNs (the definition invokes $LATEST), not the `:*` every-version form of grantInvoke.
+        role.addToPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: taskFunctions.map((fn) => fn.functionArn) }));
+      }
+      const machine = new sfn.StateMachine(machineScope, 'StateMachine', {
+        stateMachineName: props.stateMachineName(spec.name),
+        definitionBody: sfn.DefinitionBody.fromFile(path.join(props.projectRoot, spec.definition)),
+        definitionSubstitutions: Object.fromEntries(
+          taskFunctions.map((fn, i) => [`${pascalName([...new Set(Object.values(spec.tasks))][i]!)}FunctionArn`, fn.functionArn]),
+        ),
+        role,
+        logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+        tracingEnabled: true,
+      });
+      acknowledge(
+        role,
+        'AwsSolutions-IAM5[Resource::*]',
+        'CloudWatch Logs delivery (logs:CreateLogDelivery, ...) and X-Ray (PutTraceSegments, ...) actions that Step Functions logging and tracing need have no resource-level permissions.',
+      );
+      this.byName.set(spec.name, machine);
+    }
+  }
+}

@@ -1,0 +1,168 @@
+import path from 'node:path';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { Database } from './constructs/database.construct.ts';
+import { PlatformFunctions, type DatabaseWiring } from './constructs/functions.construct.ts';
+import { acknowledgeTriggerProvider, Migrations } from './constructs/migrations.construct.ts';
+import { Network } from './constructs/network.construct.ts';
+import { PlatformRestApi } from './constructs/rest-api.construct.ts';
+import { Secrets } from './constructs/secrets.construct.ts';
+import { PlatformStateMachines } from './constructs/state-machines.construct.ts';
+import { Storage } from './constructs/storage.construct.ts';
+import { PlatformWebSocketApi } from './constructs/websocket-api.construct.ts';
+import { acknowledge } from './nag.ts';
+import { pascalName, type PlatformManifest } from './platform-manifest.ts';
+import type { StateMachineName } from './route-manifest.types.ts';
+
+export type DeployTarget = 'aws' | 'localstack';
+
+export interface PlatformStackProps extends StackProps {
+  stage: string;
+  target: DeployTarget;
+  manifest: PlatformManifest;
+  /** Repository root (manifest entries, ASL files and migrations/ are relative to it). */
+  projectRoot: string;
+  /** AWS target: use this existing database secret instead of creating Aurora + RDS Proxy. */
+  databaseSecretArn?: string;
+  /** LocalStack target: the PostgreSQL URL functions get (LocalStack community runs no RDS). */
+  databaseUrl?: string;
+  oidcIssuer?: string;
+  oidcAudience?: string;
+  /** Keep data (tables, bucket, database, secrets) when the stack is deleted. Default true. */
+  retainData?: boolean;
+  deletionProtection?: boolean;
+  natGateways?: number;
+  logRetentionDays?: logs.RetentionDays;
+  logLevel?: string;
+  corsOrigins?: string[];
+  databaseMinCapacity?: number;
+  databaseMaxCapacity?: number;
+}
+
+/** The function whose bundle carries the SQL migrations and which the deploy trigger runs. */
+const MIGRATE_FUNCTION = 'migrate';
+const MINT_ADMIN_KEY_FUNCTION = 'mint-admin-key';
+
+export const DEFAULT_LOCALSTACK_DATABASE_URL = 'postgres://mls:mls@postgres:5432/mls';
+
+/**
+ * The whole platform in one stack: network and PostgreSQL (AWS target), DynamoDB/S3/secrets, one Lambda
+ * per route-manifest entry, the REST and WebSocket APIs, the state machines and the migration trigger.
+ */
+export class PlatformStack extends Stack {
+  constructor(scope: Construct, id: string, props: PlatformStackProps) {
+    super(scope, id, props);
+    const prefix = `mls-${props.stage}`;
+    const retain = props.retainData ?? true;
+    const dataRemovalPolicy = retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const logRemovalPolicy = RemovalPolicy.DESTROY;
+    const logRetention = props.logRetentionDays ?? (30 as logs.RetentionDays);
+    const throttle = { rateLimit: 100, burstLimit: 200 };
+    const stateMachineName = (name: StateMachineName): string => `${prefix}-${name}`;
+
+    const storage = new Storage(this, 'Storage', { prefix, removalPolicy: dataRemovalPolicy });
+    const secrets = new Secrets(this, 'Secrets', { prefix, removalPolicy: dataRemovalPolicy });
+
+    let databaseWiring: DatabaseWiring;
+    let database: Database | undefined;
+    if (props.target === 'localstack') {
+      databaseWiring = { kind: 'url', url: props.databaseUrl ?? DEFAULT_LOCALSTACK_DATABASE_URL };
+    } else {
+      const network = new Network(this, 'Network', { natGateways: props.natGateways ?? 1, logRetention, removalPolicy: logRemovalPolicy });
+      database = new Database(this, 'Database', {
+        vpc: network.vpc,
+        prefix,
+        ...(props.databaseSecretArn ? { existingSecretArn: props.databaseSecretArn } : {}),
+        deletionProtection: props.deletionProtection ?? true,
+        removalPolicy: retain ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
+        logRetention,
+        minCapacity: props.databaseMinCapacity ?? 0.5,
+        maxCapacity: props.databaseMaxCapacity ?? 4,
+      });
+      databaseWiring = { kind: 'vpc', vpc: network.vpc, database };
+    }
+
+    const websocket = new PlatformWebSocketApi(this, 'WebSocket', {
+      prefix,
+      stageName: props.stage,
+      logRetention,
+      removalPolicy: logRemovalPolicy,
+      throttle,
+    });
+
+    const functions = new PlatformFunctions(this, 'Functions', {
+      manifest: props.manifest,
+      prefix,
+      stage: props.stage,
+      projectRoot: props.projectRoot,
+      logRetention,
+      removalPolicy: logRemovalPolicy,
+      logLevel: props.logLevel ?? 'INFO',
+      metricsNamespace: 'MultimodalLlmStack',
+      database: databaseWiring,
+      tables: storage.tables,
+      bucket: storage.bucket,
+      secrets: secrets.secrets,
+      stateMachineName,
+      websocket: { callbackUrl: websocket.callbackUrl, apiId: websocket.api.apiId, stageName: websocket.stageName },
+      oidc: { ...(props.oidcIssuer ? { issuer: props.oidcIssuer } : {}), ...(props.oidcAudience ? { audience: props.oidcAudience } : {}) },
+      s3ForcePathStyle: props.target === 'localstack',
+      extraAssets: { [MIGRATE_FUNCTION]: ['migrations'] },
+    });
+
+    websocket.addRoutes(props.manifest, functions);
+    const rest = new PlatformRestApi(this, 'Rest', {
+      manifest: props.manifest,
+      functions,
+      prefix,
+      stageName: props.stage,
+      logRetention,
+      removalPolicy: logRemovalPolicy,
+      corsOrigins: props.corsOrigins ?? ['*'],
+      throttle,
+    });
+    const machines = new PlatformStateMachines(this, 'StateMachines', {
+      manifest: props.manifest,
+      functions,
+      projectRoot: props.projectRoot,
+      stateMachineName,
+      logRetention,
+      removalPolicy: logRemovalPolicy,
+    });
+
+    const migrate = functions.byName.get(MIGRATE_FUNCTION);
+    if (migrate) {
+      new Migrations(this, 'Migrations', {
+        handler: migrate,
+        migrationsDir: path.join(props.projectRoot, 'migrations'),
+        executeAfter: database?.readyWhen ?? [],
+        timeout: migrate.timeout!,
+      });
+      acknowledgeTriggerProvider(this);
+    }
+    this.acknowledgeCdkOwnedResources();
+
+    new CfnOutput(this, 'RestApiUrl', { value: rest.api.url, description: 'REST API base URL (routes start with /v1)' });
+    new CfnOutput(this, 'WebSocketUrl', { value: websocket.url, description: 'WebSocket URL (connect with ?token=<JWT or API key>)' });
+    new CfnOutput(this, 'WebSocketCallbackUrl', { value: websocket.callbackUrl, description: '@connections management endpoint' });
+    new CfnOutput(this, 'BucketName', { value: storage.bucket.bucketName });
+    const mint = functions.byName.get(MINT_ADMIN_KEY_FUNCTION);
+    if (mint) new CfnOutput(this, 'MintAdminKeyFunctionName', { value: mint.functionName, description: 'Invoked by `npm run mint-admin-key`' });
+    if (migrate) new CfnOutput(this, 'MigrateFunctionName', { value: migrate.functionName });
+    for (const [name, machine] of machines.byName) {
+      new CfnOutput(this, `${pascalName(name)}StateMachineArn`, { value: machine.stateMachineArn });
+    }
+    if (database) new CfnOutput(this, 'DatabaseSecretArn', { value: database.secret.secretArn });
+    new CfnOutput(this, 'JwtSigningKeySecretArn', { value: secrets.secrets.jwtSigningKey.secretArn });
+  }
+
+  /** Resources aws-cdk-lib adds on its own (fixed role and runtime we cannot set). */
+  private acknowledgeCdkOwnedResources(): void {
+    const autoDelete = this.node.tryFindChild('Custom::S3AutoDeleteObjectsCustomResourceProvider');
+    if (autoDelete) {
+      acknowledge(autoDelete, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', 'CDK-owned auto-delete-objects provider (only with retainData=false): role defined by aws-cdk-lib.');
+      acknowledge(autoDelete, 'AwsSolutions-L1', 'CDK-owned auto-delete-objects provider: runtime pinned by aws-cdk-lib.');
+    }
+  }
+}

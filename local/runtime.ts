@@ -1,0 +1,316 @@
+/**
+ * The embedded local runtime: the deployed topology on one laptop, no Docker, no cloud. It starts
+ * PostgreSQL, the DynamoDB and S3 emulators, a StepFunctions-compatible endpoint and the REST and WebSocket
+ * gateways, points the standard AWS SDK environment at them, runs the migrations and mints an admin key,
+ * exactly through the handlers the stack deploys.
+ *
+ * Handlers run in this process and read `process.env`, so one runtime per process at a time; handler
+ * modules (and the clients they build at cold start) stay cached for the life of the process.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CreateTableCommand, DynamoDBClient, ListTablesCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import S3rver from 's3rver';
+import type { FunctionSpec, StateMachineSpec } from '../lib/route-manifest.types.ts';
+import { env as envNames, secrets, stateMachineEnv, tables } from '../lib/resources.ts';
+import { runAuthorizer } from './authorizer.ts';
+import { close, listen } from './http-util.ts';
+import { LocalLambdas } from './lambda.ts';
+import { ensureDatabase, startEmbeddedPostgres } from './postgres.ts';
+import { createRestGateway, REST_API_ID } from './rest-gateway.ts';
+import { createStepFunctions, stateMachineArn } from './step-functions.ts';
+import { createWebSocketGateway, type WebSocketLimits } from './websocket-gateway.ts';
+
+/** What the runtime mounts: the shape of lib/routes.ts. Tests may pass their own. */
+export interface RuntimeManifest {
+  authorizer: FunctionSpec;
+  functions: FunctionSpec[];
+  systemFunctions: FunctionSpec[];
+  stateMachines: StateMachineSpec[];
+}
+
+export interface LocalRuntimeOptions {
+  /** Where data persists between runs. Default `.mls` in the working directory. */
+  dataDir?: string;
+  /** Use a temporary data folder, deleted by stop(). */
+  ephemeral?: boolean;
+  /** Gateway ports; 0 picks a free one. Default REST 3000, WebSocket 3001. */
+  ports?: { rest?: number; ws?: number };
+  /** Use this PostgreSQL instead of starting the embedded one. */
+  databaseUrl?: string;
+  /** Receives one line per event (services coming up, handler failures). Default console.log. */
+  log?: (line: string) => void;
+  /** Only warnings and failures are logged; handler logs at WARN. */
+  quiet?: boolean;
+  /** Extra environment for the handlers (wins over the runtime's own). */
+  env?: Record<string, string>;
+  /** Default `local`. */
+  stage?: string;
+  /** Default `us-east-1`. */
+  region?: string;
+  /** Default: lib/routes.ts. */
+  manifest?: RuntimeManifest;
+  /** WebSocket idle / max-lifetime limits (AWS: 10 min / 2 h); shorten them in tests. */
+  websocket?: WebSocketLimits;
+}
+
+export interface LocalRuntime {
+  /** Base URL of the REST API, no trailing slash: `${restUrl}/v1/me`. */
+  restUrl: string;
+  wsUrl: string;
+  /** An admin API key of the default tenant (`x-api-key`). */
+  apiKey: string;
+  /** The HS256 secret the authorizer verifies platform JWTs with. */
+  jwtSecret: string;
+  /** The environment handed to the handlers (also set on process.env while running). */
+  env: Record<string, string>;
+  dataDir: string;
+  /** `<dataDir>/local.json`. */
+  localJsonPath: string;
+  /** Stops everything started, in reverse order, and restores process.env. Idempotent. */
+  stop: () => Promise<void>;
+}
+
+interface LocalSecrets {
+  jwtSecret: string;
+  postgresPassword: string;
+}
+
+const random = (bytes = 32) => randomBytes(bytes).toString('base64url');
+
+async function loadSecrets(file: string, ephemeral: boolean): Promise<LocalSecrets> {
+  if (!ephemeral && existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as LocalSecrets;
+  const created = { jwtSecret: random(48), postgresPassword: random(24) };
+  await writeFile(file, JSON.stringify(created, null, 2), { mode: 0o600 });
+  return created;
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const stage = options.stage ?? 'local';
+  const region = options.region ?? 'us-east-1';
+  const ephemeral = options.ephemeral ?? false;
+  const print = options.log ?? ((line: string) => console.log(line));
+  const info = options.quiet ? () => undefined : print;
+  const warn = print;
+  const manifest = options.manifest ?? ((await import('../lib/routes.ts')) as RuntimeManifest);
+
+  const dataDir = ephemeral ? await mkdtemp(path.join(tmpdir(), 'mls-')) : path.resolve(options.dataDir ?? '.mls');
+  await mkdir(dataDir, { recursive: true });
+
+  // Everything started so far, stopped in reverse order by stop() or when startup fails half way.
+  const stack: Array<{ name: string; stop: () => Promise<void> }> = [];
+  const previousEnv = new Map<string, string | undefined>();
+  let stopped = false;
+  let ready = false;
+  const isReady = () => ready;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    for (const { name, stop: s } of stack.reverse()) {
+      await s().catch((error: unknown) => warn(`! stopping ${name} failed: ${String(error)}`));
+    }
+    for (const [k, v] of previousEnv) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    if (ephemeral) await rm(dataDir, { recursive: true, force: true });
+  };
+
+  try {
+    const localSecrets = await loadSecrets(path.join(dataDir, 'secrets.json'), ephemeral);
+
+    // PostgreSQL
+    let databaseUrl = options.databaseUrl;
+    if (databaseUrl) {
+      info(`✓ PostgreSQL       ${redact(databaseUrl)} (DATABASE_URL)`);
+    } else {
+      const pgDir = path.join(dataDir, 'postgres');
+      const pgServer = await startEmbeddedPostgres({ dir: pgDir, password: localSecrets.postgresPassword });
+      stack.push({ name: 'PostgreSQL', stop: pgServer.stop });
+      databaseUrl = await ensureDatabase(pgServer.adminUrl, 'mls');
+      info(`✓ PostgreSQL       127.0.0.1:${pgServer.port} embedded, data in ${pgDir}`);
+    }
+
+    // DynamoDB (dynalite; persisted in LevelDB unless ephemeral)
+    const dynamoPath = ephemeral ? undefined : path.join(dataDir, 'dynamodb');
+    if (dynamoPath) await mkdir(dynamoPath, { recursive: true });
+    const dynamo = dynalite({ path: dynamoPath, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    const dynamoPort = await listen(dynamo, 0);
+    stack.push({ name: 'DynamoDB', stop: () => close(dynamo) });
+    const dynamoUrl = `http://127.0.0.1:${dynamoPort}`;
+    const tableNames = await createTables(dynamoUrl, region, stage);
+    info(`✓ DynamoDB         ${dynamoUrl} (dynalite, ${dynamoPath ? `data in ${dynamoPath}` : 'in memory'}; tables ${Object.values(tableNames).join(', ')})`);
+
+    // S3 (s3rver; files under dataDir)
+    const bucket = `mls-${stage}-files`;
+    const s3Dir = path.join(dataDir, 's3');
+    await mkdir(s3Dir, { recursive: true });
+    const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3Dir, vhostBuckets: false, configureBuckets: [{ name: bucket }] });
+    const s3Address = await s3.run();
+    stack.push({ name: 'S3', stop: () => s3.close() });
+    const s3Url = `http://127.0.0.1:${s3Address.port}`;
+    info(`✓ S3               ${s3Url} (s3rver, bucket ${bucket}, data in ${s3Dir})`);
+
+    const lambdas = new LocalLambdas({ region, stage, log: info });
+    const allFunctions = [manifest.authorizer, ...manifest.functions, ...manifest.systemFunctions];
+
+    // Step Functions
+    const sfn = await createStepFunctions({ stateMachines: manifest.stateMachines, functions: allFunctions, lambdas, region, stage, log: warn });
+    const sfnPort = await listen(sfn.server, 0);
+    stack.push({ name: 'Step Functions', stop: sfn.close });
+    const sfnUrl = `http://127.0.0.1:${sfnPort}`;
+    info(`✓ Step Functions   ${sfnUrl} (state machines ${manifest.stateMachines.map((m) => m.name).join(', ') || 'none'})`);
+
+    // REST gateway
+    const rest = createRestGateway({ functions: manifest.functions, authorizer: manifest.authorizer, lambdas, stage, region, log: warn, isReady });
+    const restPort = await listen(rest, options.ports?.rest ?? 3000);
+    stack.push({ name: 'REST gateway', stop: () => close(rest) });
+    const restUrl = `http://127.0.0.1:${restPort}`;
+    info(`✓ REST API         ${restUrl} (${manifest.functions.reduce((n, f) => n + (f.http?.length ?? 0), 0)} routes)`);
+
+    // WebSocket gateway + @connections
+    const ws = createWebSocketGateway({ functions: manifest.functions, authorizer: manifest.authorizer, lambdas, stage, region, log: warn, limits: options.websocket, isReady });
+    const wsPort = await listen(ws.server, options.ports?.ws ?? 3001);
+    stack.push({ name: 'WebSocket gateway', stop: ws.close });
+    const wsUrl = `ws://127.0.0.1:${wsPort}`;
+    info(`✓ WebSocket API    ${wsUrl} (@connections at http://127.0.0.1:${wsPort}/${stage})`);
+
+    const handlerEnv: Record<string, string> = {
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      // s3rver only accepts its own dummy account's key; the other emulators accept anything.
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
+      AWS_ENDPOINT_URL_S3: s3Url,
+      AWS_ENDPOINT_URL_SFN: sfnUrl,
+      // s3rver stores streamed uploads with checksum trailers corrupted; only checksum when required.
+      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+      [envNames.s3ForcePathStyle]: 'true',
+      [envNames.bucket]: bucket,
+      [envNames.stage]: stage,
+      [envNames.databaseUrl]: databaseUrl,
+      [envNames.websocketCallbackUrl]: `http://127.0.0.1:${wsPort}/${stage}`,
+      [secrets.jwtSigningKey.env]: localSecrets.jwtSecret,
+      REST_API_ID,
+      POWERTOOLS_SERVICE_NAME: 'mls',
+      POWERTOOLS_METRICS_NAMESPACE: 'mls',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? (options.quiet ? 'WARN' : 'INFO'),
+      AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+    };
+    for (const [name, table] of Object.entries(tableNames)) handlerEnv[tables[name as keyof typeof tables].env] = table;
+    for (const m of manifest.stateMachines) handlerEnv[stateMachineEnv(m.name)] = stateMachineArn(region, stage, m.name);
+    for (const name of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL']) {
+      const value = process.env[name];
+      if (value !== undefined) handlerEnv[name] = value;
+    }
+    Object.assign(handlerEnv, options.env ?? {});
+    for (const [k, v] of Object.entries(handlerEnv)) {
+      if (!previousEnv.has(k)) previousEnv.set(k, process.env[k]);
+      process.env[k] = v;
+    }
+
+    // Migrations, as the stack's deploy trigger runs them.
+    const system = new Map(manifest.systemFunctions.map((f) => [f.name, f]));
+    const migrate = system.get('migrate');
+    if (migrate) {
+      const result = await lambdas.invoke(migrate, {}, { timeoutMs: 300_000 });
+      info(`✓ Migrations       ${summarize(result)}`);
+    }
+
+    // An admin key: the one from the last run if it still authenticates, else a new one.
+    const localJsonPath = path.join(dataDir, 'local.json');
+    let apiKey: string | undefined;
+    if (existsSync(localJsonPath)) {
+      const previous = JSON.parse(await readFile(localJsonPath, 'utf8')) as { apiKey?: string };
+      if (previous.apiKey && (await keyWorks(lambdas, manifest.authorizer, previous.apiKey, region, stage))) apiKey = previous.apiKey;
+    }
+    if (apiKey) {
+      info('✓ Admin API key    reused from the last run');
+    } else {
+      const mint = system.get('mint-admin-key');
+      if (!mint) throw new Error('the manifest has no mint-admin-key function');
+      const minted = await lambdas.invoke<{ apiKey: string; keyId: string; tenantId: string }>(mint, { name: 'local admin' });
+      apiKey = minted.apiKey;
+      info(`✓ Admin API key    minted (${minted.keyId}, tenant ${minted.tenantId})`);
+    }
+    await writeFile(localJsonPath, `${JSON.stringify({ restUrl, wsUrl, apiKey }, null, 2)}\n`, { mode: 0o600 });
+    ready = true;
+
+    return { restUrl, wsUrl, apiKey, jwtSecret: localSecrets.jwtSecret, env: handlerEnv, dataDir, localJsonPath, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function createTables(endpoint: string, region: string, stage: string): Promise<Record<string, string>> {
+  const client = new DynamoDBClient({ endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
+    const names: Record<string, string> = {};
+    for (const [name, shape] of Object.entries(tables)) {
+      const tableName = `mls-${stage}-${name}`;
+      names[name] = tableName;
+      if (existing.has(tableName)) continue;
+      const attributes = new Set<string>([shape.partitionKey, ...(shape.sortKey ? [shape.sortKey] : [])]);
+      for (const index of shape.indexes ?? []) {
+        attributes.add(index.partitionKey);
+        if (index.sortKey) attributes.add(index.sortKey);
+      }
+      const keySchema = (pk: string, sk?: string) => [
+        { AttributeName: pk, KeyType: 'HASH' as const },
+        ...(sk ? [{ AttributeName: sk, KeyType: 'RANGE' as const }] : []),
+      ];
+      const input: CreateTableCommandInput = {
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [...attributes].map((a) => ({ AttributeName: a, AttributeType: 'S' })),
+        KeySchema: keySchema(shape.partitionKey, shape.sortKey),
+        ...(shape.indexes?.length && {
+          GlobalSecondaryIndexes: shape.indexes.map((i) => ({ IndexName: i.name, KeySchema: keySchema(i.partitionKey, i.sortKey), Projection: { ProjectionType: 'ALL' } })),
+        }),
+      };
+      // dynalite has no TTL: expired items stay until deleted (handlers must check `ttl` themselves).
+      await client.send(new CreateTableCommand(input));
+    }
+    return names;
+  } finally {
+    client.destroy();
+  }
+}
+
+async function keyWorks(lambdas: LocalLambdas, authorizer: FunctionSpec, apiKey: string, region: string, stage: string): Promise<boolean> {
+  const verdict = await runAuthorizer(lambdas, authorizer, {
+    type: 'REQUEST',
+    methodArn: `arn:aws:execute-api:${region}:000000000000:${REST_API_ID}/${stage}/GET/v1/me`,
+    resource: '/v1/me',
+    path: '/v1/me',
+    httpMethod: 'GET',
+    headers: { 'x-api-key': apiKey },
+    multiValueHeaders: { 'x-api-key': [apiKey] },
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    requestContext: { stage, httpMethod: 'GET', resourcePath: '/v1/me', path: `/${stage}/v1/me`, identity: { sourceIp: '127.0.0.1' } },
+  });
+  return verdict.effect === 'allow';
+}
+
+const redact = (url: string): string => url.replace(/:\/\/([^:@/]+):[^@/]*@/, '://$1:***@');
+
+const summarize = (result: unknown): string => {
+  if (result && typeof result === 'object') {
+    const applied = (result as { applied?: unknown }).applied;
+    if (Array.isArray(applied)) return applied.length ? `applied ${applied.join(', ')}` : 'up to date';
+  }
+  return 'done';
+};

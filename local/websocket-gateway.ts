@@ -1,0 +1,286 @@
+/**
+ * Local API Gateway WebSocket API: `$connect` (with the shared REQUEST authorizer, token in `?token=`),
+ * frames routed by `$request.body.action` else `$default`, `$disconnect`, and the `@connections`
+ * management API on the same port so `@aws-sdk/client-apigatewaymanagementapi` works unchanged against
+ * `WEBSOCKET_CALLBACK_URL`. Limits as in AWS: 128 KB messages (close 1009), 10 min idle, 2 h per connection.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { FunctionSpec } from '../lib/route-manifest.types.ts';
+import { runAuthorizer } from './authorizer.ts';
+import { headerMaps, PayloadTooLargeError, queryMaps, readBody, requestTime, sourceIp } from './http-util.ts';
+import { ACCOUNT_ID, type LocalLambdas } from './lambda.ts';
+
+export const WS_API_ID = 'localws';
+const MAX_MESSAGE_BYTES = 128 * 1024;
+
+export interface WebSocketLimits {
+  /** Closes a connection with no frames either way for this long. AWS: 10 minutes. */
+  idleTimeoutMs?: number;
+  /** Closes any connection after this long. AWS: 2 hours. */
+  maxConnectionMs?: number;
+}
+
+export interface WebSocketGatewayOptions {
+  functions: FunctionSpec[];
+  authorizer: FunctionSpec;
+  lambdas: LocalLambdas;
+  stage: string;
+  region: string;
+  log: (line: string) => void;
+  limits?: WebSocketLimits;
+  /** False until migrations ran and the environment is set: upgrades then get 503. */
+  isReady?: () => boolean;
+}
+
+interface Connection {
+  id: string;
+  socket: WebSocket;
+  connectedAt: Date;
+  lastActiveAt: Date;
+  sourceIp: string;
+  userAgent: string;
+  domainName: string;
+  authorizer?: Record<string, unknown>;
+  headers: Record<string, string>;
+  multiValueHeaders: Record<string, string[]>;
+  idleTimer?: NodeJS.Timeout;
+  maxTimer?: NodeJS.Timeout;
+}
+
+/** API Gateway connection ids look like `L0SM9cOFvHcCIhw=`: 12 random bytes, base64. */
+const newConnectionId = (): string => randomBytes(10).toString('base64');
+
+export function createWebSocketGateway(options: WebSocketGatewayOptions): { server: Server; close: () => Promise<void> } {
+  const { lambdas, stage, region, log } = options;
+  const idleTimeoutMs = options.limits?.idleTimeoutMs ?? 10 * 60_000;
+  const maxConnectionMs = options.limits?.maxConnectionMs ?? 2 * 60 * 60_000;
+  const routes = new Map<string, FunctionSpec>();
+  for (const fn of options.functions) for (const key of fn.websocket ?? []) routes.set(key, fn);
+  const connections = new Map<string, Connection>();
+  const pending = new Set<Promise<unknown>>();
+  const track = (p: Promise<unknown>) => {
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+  };
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+
+  const baseContext = (c: Pick<Connection, 'id' | 'connectedAt' | 'sourceIp' | 'userAgent' | 'domainName'>, routeKey: string, eventType: string) => {
+    const now = new Date();
+    const requestId = randomUUID();
+    return {
+      routeKey,
+      eventType,
+      extendedRequestId: requestId,
+      requestTime: requestTime(now),
+      messageDirection: 'IN',
+      stage,
+      connectedAt: c.connectedAt.getTime(),
+      requestTimeEpoch: now.getTime(),
+      identity: { sourceIp: c.sourceIp, userAgent: c.userAgent },
+      requestId,
+      domainName: c.domainName,
+      connectionId: c.id,
+      apiId: WS_API_ID,
+    };
+  };
+
+  const touch = (c: Connection) => {
+    c.lastActiveAt = new Date();
+    clearTimeout(c.idleTimer);
+    c.idleTimer = setTimeout(() => c.socket.close(1001, 'Going away'), idleTimeoutMs);
+  };
+
+  const refuse = (socket: Duplex, status: number, reason: string) => {
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify({ message: reason })}`);
+  };
+
+  async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if (options.isReady && !options.isReady()) return refuse(socket, 503, 'Service Unavailable');
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/' && url.pathname !== `/${stage}` && url.pathname !== `/${stage}/`) {
+      refuse(socket, 404, 'Not Found');
+      return;
+    }
+    const { headers, multiValueHeaders } = headerMaps(req);
+    const conn = {
+      id: newConnectionId(),
+      connectedAt: new Date(),
+      sourceIp: sourceIp(req),
+      userAgent: req.headers['user-agent'] ?? '',
+      domainName: req.headers.host ?? 'localhost',
+    };
+    const query = queryMaps(url);
+    const requestContext: Record<string, unknown> = baseContext(conn, '$connect', 'CONNECT');
+    const verdict = await runAuthorizer(lambdas, options.authorizer, {
+      type: 'REQUEST',
+      methodArn: `arn:aws:execute-api:${region}:${ACCOUNT_ID}:${WS_API_ID}/${stage}/$connect`,
+      headers,
+      multiValueHeaders,
+      ...query,
+      stageVariables: {},
+      requestContext,
+    });
+    if (verdict.effect === 'unauthorized') return refuse(socket, 401, 'Unauthorized');
+    if (verdict.effect === 'deny') return refuse(socket, 403, 'Forbidden');
+    if (verdict.effect === 'error') {
+      log(`authorizer failed on $connect: ${String((verdict.error as Error)?.stack ?? verdict.error)}`);
+      return refuse(socket, 500, 'Internal Server Error');
+    }
+    const authorizer = verdict.authorizer;
+    const connectFn = routes.get('$connect');
+    if (connectFn) {
+      try {
+        const result = await lambdas.invoke<{ statusCode?: number } | undefined>(connectFn, {
+          headers,
+          multiValueHeaders,
+          ...query,
+          requestContext: { ...requestContext, authorizer },
+          isBase64Encoded: false,
+        });
+        const status = result?.statusCode ?? 200;
+        if (status < 200 || status > 299) return refuse(socket, status, 'Forbidden');
+      } catch (error) {
+        log(`${connectFn.name} failed on $connect: ${String((error as Error)?.stack ?? error)}`);
+        return refuse(socket, 500, 'Internal Server Error');
+      }
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const c: Connection = { ...conn, socket: ws, lastActiveAt: new Date(), authorizer, headers, multiValueHeaders };
+      connections.set(c.id, c);
+      touch(c);
+      c.maxTimer = setTimeout(() => ws.close(1001, 'Going away'), maxConnectionMs);
+      ws.on('message', (data, isBinary) => {
+        touch(c);
+        track(onMessage(c, data, isBinary));
+      });
+      ws.on('close', (code, reason) => {
+        clearTimeout(c.idleTimer);
+        clearTimeout(c.maxTimer);
+        connections.delete(c.id);
+        track(onDisconnect(c, code, reason.toString()));
+      });
+      ws.on('error', () => undefined);
+    });
+  }
+
+  async function onMessage(c: Connection, data: RawData, isBinary: boolean): Promise<void> {
+    const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    const body = isBinary ? buffer.toString('base64') : buffer.toString('utf8');
+    let routeKey = '$default';
+    if (!isBinary) {
+      try {
+        const action = (JSON.parse(body) as { action?: unknown })?.action;
+        if (typeof action === 'string' && routes.has(action)) routeKey = action;
+      } catch {
+        // Not JSON: API Gateway falls back to $default.
+      }
+    }
+    const fn = routes.get(routeKey);
+    const requestContext = { ...baseContext(c, routeKey, 'MESSAGE'), messageId: randomBytes(8).toString('base64'), authorizer: c.authorizer };
+    if (!fn) {
+      // What API Gateway answers when no route (not even $default) matches.
+      c.socket.send(JSON.stringify({ message: 'Forbidden', connectionId: c.id, requestId: requestContext.requestId }));
+      return;
+    }
+    try {
+      // The handler's return value is not sent back: routes have no route response (one-way), handlers
+      // answer through @connections, as in the stack.
+      await lambdas.invoke(fn, { requestContext, body, isBase64Encoded: isBinary });
+    } catch (error) {
+      log(`${fn.name} failed on ${routeKey}: ${String((error as Error)?.stack ?? error)}`);
+      if (c.socket.readyState === WebSocket.OPEN) {
+        c.socket.send(JSON.stringify({ message: 'Internal server error', connectionId: c.id, requestId: requestContext.requestId }));
+      }
+    }
+  }
+
+  async function onDisconnect(c: Connection, code: number, reason: string): Promise<void> {
+    const fn = routes.get('$disconnect');
+    if (!fn) return;
+    try {
+      await lambdas.invoke(fn, {
+        headers: c.headers,
+        multiValueHeaders: c.multiValueHeaders,
+        requestContext: { ...baseContext(c, '$disconnect', 'DISCONNECT'), disconnectStatusCode: code, disconnectReason: reason, authorizer: c.authorizer },
+        isBase64Encoded: false,
+      });
+    } catch (error) {
+      log(`${fn.name} failed on $disconnect: ${String((error as Error)?.stack ?? error)}`);
+    }
+  }
+
+  /** The management API: `/{stage}/@connections/{id}` and `/@connections/{id}`. */
+  async function onManagement(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const match = new RegExp(`^(?:/${stage})?/@connections/([^/]+)$`).exec(url.pathname);
+    const error = (status: number, type: string, message: string) => {
+      const body = JSON.stringify({ message });
+      res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type, 'x-amzn-requestid': randomUUID() });
+      res.end(body);
+    };
+    if (!match) return error(404, 'NotFoundException', 'Not Found');
+    const id = decodeURIComponent(match[1]!);
+    let data: Buffer;
+    try {
+      data = await readBody(req, MAX_MESSAGE_BYTES);
+    } catch (e) {
+      if (e instanceof PayloadTooLargeError) return error(413, 'PayloadTooLargeException', 'Message too long');
+      throw e;
+    }
+    const c = connections.get(id);
+    if (!c || c.socket.readyState !== WebSocket.OPEN) return error(410, 'GoneException', `Connection ${id} is gone`);
+    const ok = (status: number, json?: unknown) => {
+      const body = json === undefined ? '' : JSON.stringify(json);
+      res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() });
+      res.end(body);
+    };
+    switch (req.method) {
+      case 'POST':
+        c.socket.send(data.toString('utf8'));
+        touch(c);
+        return ok(200);
+      case 'GET':
+        return ok(200, {
+          connectedAt: c.connectedAt.toISOString(),
+          lastActiveAt: c.lastActiveAt.toISOString(),
+          identity: { sourceIp: c.sourceIp, userAgent: c.userAgent },
+        });
+      case 'DELETE':
+        c.socket.close(1000, '');
+        return ok(204);
+      default:
+        return error(405, 'MethodNotAllowedException', 'Method not allowed');
+    }
+  }
+
+  const server = createServer((req, res) => {
+    onManagement(req, res).catch((e: unknown) => {
+      log(`@connections error: ${String((e as Error)?.stack ?? e)}`);
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
+  server.on('upgrade', (req, socket, head) => {
+    onUpgrade(req, socket, head).catch((e: unknown) => {
+      log(`websocket upgrade error: ${String((e as Error)?.stack ?? e)}`);
+      refuse(socket, 500, 'Internal Server Error');
+    });
+  });
+  const close = async (): Promise<void> => {
+    const closed = [...connections.values()].map((c) => new Promise((resolve) => {
+      c.socket.once('close', resolve);
+      c.socket.terminate();
+    }));
+    await Promise.all(closed);
+    wss.close();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+    // $disconnect handlers of the terminated sockets still reach DynamoDB: let them finish first.
+    await Promise.allSettled([...pending]);
+  };
+  return { server, close };
+}

@@ -1,0 +1,48 @@
+/** GET /openapi.json: generated from the manifest, valid OpenAPI 3.1 per @readme/openapi-parser. */
+import { compileErrors, validate } from '@readme/openapi-parser';
+import { describe, expect, it, vi } from 'vitest';
+
+vi.hoisted(() => {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+});
+
+import { functions } from '#lib/routes.ts';
+import { handler } from '#functions/platform/get-openapi.handler.ts';
+import { handler as health } from '#functions/platform/health.handler.ts';
+import { call } from '../helpers/events.ts';
+
+describe('GET /openapi.json', () => {
+  it('is a valid OpenAPI 3.1 document with every manifest route, both credentials and problem responses', async () => {
+    const res = await call(handler, { path: '/openapi.json' });
+    expect(res.status).toBe(200);
+    const doc = res.body;
+    expect(doc.openapi).toBe('3.1.0');
+    const result = await validate(structuredClone(doc));
+    expect(result.valid, result.valid ? '' : compileErrors(result)).toBe(true);
+
+    for (const fn of functions) {
+      for (const route of fn.http ?? []) {
+        const op = doc.paths[route.path]?.[route.method.toLowerCase()];
+        expect(op, `${route.method} ${route.path}`).toBeDefined();
+        if (route.auth === 'none') expect(op.security).toEqual([]);
+        else {
+          expect(op.security).toEqual([{ bearerJwt: [] }, { apiKey: [] }]);
+          expect(op.responses['401'].content['application/problem+json']).toBeDefined();
+        }
+      }
+    }
+    expect(doc.components.securitySchemes).toEqual({
+      bearerJwt: expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }),
+      apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+    });
+    expect(doc.paths['/v1/api-keys'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/CreateApiKeyRequest' });
+    expect(doc.paths['/v1/api-keys/{keyId}'].delete.parameters).toEqual([expect.objectContaining({ name: 'keyId', in: 'path', required: true })]);
+  });
+});
+
+describe('GET /health', () => {
+  it('answers without a principal', async () => {
+    const res = await call(health, { path: '/health' });
+    expect(res).toMatchObject({ status: 200, body: { status: 'ok' } });
+  });
+});

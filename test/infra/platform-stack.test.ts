@@ -1,0 +1,227 @@
+/** The AWS target, synthesized once: main resources, their security settings, least privilege, cdk-nag. */
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashDirectory } from '../../lib/constructs/migrations.construct.ts';
+import { PROJECT_ROOT } from '../../lib/platform-app.ts';
+import { tables } from '../../lib/resources.ts';
+import { actionsOfRole, lambdaByName, manifest, synthesize, type Synthesized } from './synth.ts';
+
+const STAGE = 'test';
+let synth: Synthesized;
+
+beforeAll(() => {
+  synth = synthesize({ stage: STAGE });
+});
+afterAll(() => synth?.cleanup());
+
+const allSpecs = () => [manifest.authorizer, ...manifest.functions, ...manifest.systemFunctions];
+const httpRoutes = () => manifest.functions.flatMap((f) => f.http ?? []);
+
+describe('cdk-nag', () => {
+  it('AwsSolutions reports no unacknowledged error or warning', () => {
+    expect(synth.nagFindings).toEqual([]);
+  });
+});
+
+describe('data stores', () => {
+  it('creates each DynamoDB table on demand with PITR, KMS encryption and its TTL attribute', () => {
+    for (const [name, shape] of Object.entries(tables)) {
+      synth.template.hasResourceProperties('AWS::DynamoDB::Table', {
+        TableName: `mls-${STAGE}-${name}`,
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        TimeToLiveSpecification: { AttributeName: shape.ttl, Enabled: true },
+        ...(shape.indexes ? { GlobalSecondaryIndexes: shape.indexes.map((i) => Match.objectLike({ IndexName: i.name })) } : {}),
+      });
+    }
+  });
+
+  it('keeps the files bucket encrypted, private, versioned, logged and expiring tmp/ uploads', () => {
+    synth.template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: { DestinationBucketName: Match.anyValue() },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'tmp/', ExpirationInDays: 1, Status: 'Enabled' }),
+          Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' }),
+        ]),
+      },
+    });
+    // Every bucket refuses plain HTTP.
+    const policies = Object.values(synth.template.findResources('AWS::S3::BucketPolicy'));
+    expect(policies).toHaveLength(2);
+    for (const policy of policies) {
+      expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+  });
+
+  it('runs Aurora PostgreSQL Serverless v2, encrypted, with IAM auth, backups and deletion protection, behind an RDS Proxy with TLS', () => {
+    synth.template.hasResourceProperties('AWS::RDS::DBCluster', {
+      Engine: 'aurora-postgresql',
+      StorageEncrypted: true,
+      EnableIAMDatabaseAuthentication: true,
+      DeletionProtection: true,
+      BackupRetentionPeriod: 7,
+      ServerlessV2ScalingConfiguration: Match.objectLike({ MinCapacity: 0.5 }),
+    });
+    synth.template.hasResourceProperties('AWS::RDS::DBProxy', { EngineFamily: 'POSTGRESQL', RequireTLS: true });
+    synth.template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'ALL' });
+  });
+});
+
+describe('functions', () => {
+  it('creates one arm64 nodejs24.x function per manifest entry, with source maps and Powertools settings', () => {
+    const lambdas = lambdaByName(synth.template, STAGE);
+    expect([...lambdas.keys()].sort()).toEqual(allSpecs().map((s) => s.name).sort());
+    for (const spec of allSpecs()) {
+      const { props } = lambdas.get(spec.name)!;
+      expect(props.Runtime).toBe('nodejs24.x');
+      expect(props.Architectures).toEqual(['arm64']);
+      expect(props.Handler).toBe(`index.${spec.handler ?? 'handler'}`);
+      expect(props.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(props.Environment.Variables).toMatchObject({
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: spec.domain,
+        POWERTOOLS_METRICS_NAMESPACE: expect.any(String),
+      });
+    }
+  });
+
+  it('derives VPC placement, environment and IAM actions from each entry\'s access, and nothing more', () => {
+    const lambdas = lambdaByName(synth.template, STAGE);
+    for (const spec of allSpecs()) {
+      const { props } = lambdas.get(spec.name)!;
+      const variables = Object.keys(props.Environment.Variables);
+      const actions = actionsOfRole(synth.template, props.Role);
+      const label = `${spec.name}: `;
+
+      expect(label + String('VpcConfig' in props)).toBe(label + String(Boolean(spec.access.database)));
+      expect(label + String(variables.includes('DB_SECRET_ARN') && variables.includes('DB_HOST'))).toBe(label + String(Boolean(spec.access.database)));
+
+      const tableAccess = Object.keys(spec.access.tables ?? {});
+      expect(label + String(actions.some((a) => a.startsWith('dynamodb:')))).toBe(label + String(tableAccess.length > 0));
+      expect(label + String(actions.includes('dynamodb:PutItem'))).toBe(label + String(Object.values(spec.access.tables ?? {}).includes('readwrite')));
+      for (const [name, shape] of Object.entries(tables)) {
+        expect(label + String(variables.includes(shape.env))).toBe(label + String(tableAccess.includes(name)));
+      }
+      expect(label + String(actions.some((a) => a.startsWith('s3:')))).toBe(label + String(Boolean(spec.access.bucket)));
+      expect(label + String(actions.includes('execute-api:ManageConnections'))).toBe(label + String(Boolean(spec.access.websocketManagement)));
+      expect(label + String(variables.includes('WEBSOCKET_CALLBACK_URL'))).toBe(label + String(Boolean(spec.access.websocketManagement)));
+      expect(label + String(actions.includes('states:StartExecution'))).toBe(label + String(Boolean(spec.access.stateMachines?.length)));
+      const readsSecrets = Boolean(spec.access.database) || Boolean(spec.access.secrets?.length);
+      expect(label + String(actions.includes('secretsmanager:GetSecretValue'))).toBe(label + String(readsSecrets));
+    }
+  });
+
+  it('bundles the SQL migrations into the migrate function and runs it on deploy when they change', () => {
+    const { logicalId, props } = lambdaByName(synth.template, STAGE).get('migrate')!;
+    const assetDir = path.join(synth.outdir, `asset.${props.Code.S3Key.replace(/\.zip$/, '')}`);
+    const sqlFiles = readdirSync(path.join(PROJECT_ROOT, 'migrations')).filter((f) => f.endsWith('.sql'));
+    expect(sqlFiles.length).toBeGreaterThan(0);
+    expect(readdirSync(path.join(assetDir, 'migrations')).sort()).toEqual(expect.arrayContaining(sqlFiles));
+
+    const triggers = Object.values(synth.template.findResources('Custom::Trigger'));
+    expect(triggers).toHaveLength(1);
+    const trigger = triggers[0]!;
+    expect(trigger.Properties.MigrationsHash).toBe(hashDirectory(path.join(PROJECT_ROOT, 'migrations')));
+    expect(JSON.stringify(trigger.Properties.HandlerArn)).toContain(`${logicalId.replace(/[0-9A-F]{8}$/, '')}`);
+    // Only after the database (cluster, instance, proxy) exists.
+    const dependsOn: string[] = trigger.DependsOn ?? [];
+    const dbResources = Object.keys({
+      ...synth.template.findResources('AWS::RDS::DBCluster'),
+      ...synth.template.findResources('AWS::RDS::DBInstance'),
+      ...synth.template.findResources('AWS::RDS::DBProxy'),
+    });
+    expect(dependsOn).toEqual(expect.arrayContaining(dbResources));
+  });
+});
+
+describe('REST API', () => {
+  it('protects every route except auth "none" with the one REQUEST authorizer, uncached', () => {
+    const authorizers = synth.template.findResources('AWS::ApiGateway::Authorizer');
+    expect(Object.keys(authorizers)).toHaveLength(1);
+    const [authorizerId, authorizer] = Object.entries(authorizers)[0]!;
+    expect(authorizer.Properties).toMatchObject({ Type: 'REQUEST', AuthorizerResultTtlInSeconds: 0 });
+    expect(authorizer.Properties.IdentitySource).toBeUndefined();
+
+    const methods = Object.values(synth.template.findResources('AWS::ApiGateway::Method')).filter((m) => m.Properties.HttpMethod !== 'OPTIONS');
+    expect(methods).toHaveLength(httpRoutes().length);
+    const custom = methods.filter((m) => m.Properties.AuthorizationType === 'CUSTOM');
+    expect(custom).toHaveLength(httpRoutes().filter((r) => r.auth !== 'none').length);
+    for (const method of custom) expect(method.Properties.AuthorizerId).toEqual({ Ref: authorizerId });
+    expect(methods.filter((m) => m.Properties.AuthorizationType === 'NONE')).toHaveLength(httpRoutes().filter((r) => r.auth === 'none').length);
+    for (const method of methods) expect(method.Properties.Integration.Type).toBe('AWS_PROXY');
+  });
+
+  it('answers gateway errors as application/problem+json', () => {
+    for (const [type, status] of [['UNAUTHORIZED', '401'], ['ACCESS_DENIED', '403'], ['DEFAULT_4XX', undefined], ['DEFAULT_5XX', undefined]] as const) {
+      synth.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        StatusCode: status ?? Match.absent(),
+        ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Content-Type': "'application/problem+json'" }),
+        ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"title":') },
+      });
+    }
+  });
+
+  it('logs access as JSON, traces and throttles the stage', () => {
+    const stage = Object.values(synth.template.findResources('AWS::ApiGateway::Stage'))[0]!;
+    expect(stage.Properties.StageName).toBe(STAGE);
+    expect(stage.Properties.TracingEnabled).toBe(true);
+    expect(stage.Properties.AccessLogSetting.DestinationArn).toBeDefined();
+    expect(JSON.parse(stage.Properties.AccessLogSetting.Format)).toHaveProperty('requestId');
+    expect(stage.Properties.MethodSettings).toContainEqual(expect.objectContaining({ ThrottlingRateLimit: expect.any(Number), ThrottlingBurstLimit: expect.any(Number) }));
+  });
+});
+
+describe('WebSocket API', () => {
+  it('routes every manifest key, authorizes $connect with the same function on ?token=, logs access', () => {
+    const keys = manifest.functions.flatMap((f) => f.websocket ?? []);
+    const routes = Object.values(synth.template.findResources('AWS::ApiGatewayV2::Route'));
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([...keys].sort());
+    const connect = routes.find((r) => r.Properties.RouteKey === '$connect')!;
+    expect(connect.Properties.AuthorizationType).toBe('CUSTOM');
+
+    const [, wsAuthorizer] = Object.entries(synth.template.findResources('AWS::ApiGatewayV2::Authorizer'))[0]!;
+    expect(wsAuthorizer.Properties).toMatchObject({ AuthorizerType: 'REQUEST', IdentitySource: ['route.request.querystring.token'] });
+    const authorizerFn = lambdaByName(synth.template, STAGE).get(manifest.authorizer.name)!;
+    expect(JSON.stringify(wsAuthorizer.Properties.AuthorizerUri)).toContain(authorizerFn.logicalId);
+
+    const stage = Object.values(synth.template.findResources('AWS::ApiGatewayV2::Stage'))[0]!;
+    expect(stage.Properties.AccessLogSettings.DestinationArn).toBeDefined();
+    expect(JSON.parse(stage.Properties.AccessLogSettings.Format)).toHaveProperty('connectionId');
+  });
+});
+
+describe('Step Functions', () => {
+  it('deploys each state machine from its ASL file with task ARNs substituted, logging ALL and tracing', () => {
+    const lambdas = lambdaByName(synth.template, STAGE);
+    for (const spec of manifest.stateMachines) {
+      const [, machine] = Object.entries(synth.template.findResources('AWS::StepFunctions::StateMachine')).find(
+        ([, m]) => m.Properties.StateMachineName === `mls-${STAGE}-${spec.name}`,
+      )!;
+      expect(machine.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: true });
+      expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
+      const deployed = readFileSync(path.join(synth.outdir, `asset.${machine.Properties.DefinitionS3Location.Key}`), 'utf8');
+      expect(JSON.parse(deployed)).toEqual(JSON.parse(readFileSync(path.join(PROJECT_ROOT, spec.definition), 'utf8')));
+      for (const fnName of Object.values(spec.tasks)) {
+        const pascal = fnName.split('-').map((p) => p[0]!.toUpperCase() + p.slice(1)).join('');
+        expect(machine.Properties.DefinitionSubstitutions[`${pascal}FunctionArn`]).toEqual({ 'Fn::GetAtt': [lambdas.get(fnName)!.logicalId, 'Arn'] });
+      }
+    }
+  });
+});
+
+describe('outputs', () => {
+  it('exports what clients and scripts look up', () => {
+    const outputs = Object.keys(synth.template.toJSON().Outputs);
+    expect(outputs).toEqual(expect.arrayContaining(['RestApiUrl', 'WebSocketUrl', 'MintAdminKeyFunctionName']));
+  });
+});
