@@ -11,7 +11,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type TableName = 'connections' | 'idempotency' | 'rateLimits';
 /** Secrets the stack creates; each maps to an env var holding the secret ARN (locally: the value). */
 export type SecretName = 'jwtSigningKey' | 'openaiApiKey' | 'anthropicApiKey';
-export type StateMachineName = 'echo';
+export type StateMachineName = 'echo' | 'agent';
 
 export interface HttpRoute {
   method: HttpMethod;

@@ -1,12 +1,16 @@
 /**
  * The route manifest: every Lambda function, its REST routes / WebSocket route keys and what it may
  * touch. Read by the CDK stack (lib/) and by the embedded local runtime (local/). A new route is one entry.
+ * Each domain's entries sit in lib/manifest/<domain>.manifest.ts and are gathered here.
  *
  * The HttpRoute objects themselves live in each domain's `*.routes.ts` (with their zod schemas) so that a
  * handler imports only its own route and its bundle stays small; this file only references them.
  */
 import type { FunctionSpec, StateMachineSpec } from './route-manifest.types.ts';
 import * as platform from '#functions/platform/platform.routes.ts';
+import * as agents from './manifest/agents.manifest.ts';
+import * as executions from './manifest/executions.manifest.ts';
+import * as realtime from './manifest/realtime.manifest.ts';
 
 /** The one Lambda authorizer, used by the REST API and by WebSocket `$connect`. */
 export const authorizer: FunctionSpec = {
@@ -82,30 +86,9 @@ export const functions: FunctionSpec[] = [
     http: [platform.listTenantsRoute],
     access: { database: true },
   },
-  {
-    name: 'ws-connect',
-    domain: 'realtime',
-    entry: 'functions/realtime/connect.handler.ts',
-    description: 'Records a WebSocket connection and its principal',
-    websocket: ['$connect'],
-    access: { tables: { connections: 'readwrite' } },
-  },
-  {
-    name: 'ws-disconnect',
-    domain: 'realtime',
-    entry: 'functions/realtime/disconnect.handler.ts',
-    description: 'Forgets a WebSocket connection',
-    websocket: ['$disconnect'],
-    access: { tables: { connections: 'readwrite' } },
-  },
-  {
-    name: 'ws-default',
-    domain: 'realtime',
-    entry: 'functions/realtime/default.handler.ts',
-    description: 'Answers ping and reports unknown actions as error frames',
-    websocket: ['$default', 'ping'],
-    access: { tables: { connections: 'read' }, websocketManagement: true },
-  },
+  ...realtime.functions,
+  ...agents.functions,
+  ...executions.functions,
 ];
 
 /** Functions with no route: run by the stack itself or by operators. */
@@ -132,8 +115,10 @@ export const systemFunctions: FunctionSpec[] = [
     description: 'Task of the echo state machine, a smoke test of the orchestration path',
     access: {},
   },
+  ...executions.systemFunctions,
 ];
 
 export const stateMachines: StateMachineSpec[] = [
   { name: 'echo', definition: 'lib/state-machines/echo.asl.json', tasks: { Echo: 'echo-task' } },
+  ...executions.stateMachines,
 ];

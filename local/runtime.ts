@@ -207,7 +207,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     };
     for (const [name, table] of Object.entries(tableNames)) handlerEnv[tables[name as keyof typeof tables].env] = table;
     for (const m of manifest.stateMachines) handlerEnv[stateMachineEnv(m.name)] = stateMachineArn(region, stage, m.name);
-    for (const name of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL']) {
+    for (const name of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'HTTP_TOOL_ALLOWED_HOSTS', 'HTTP_TOOL_ALLOW_PRIVATE_NETWORKS']) {
       const value = process.env[name];
       if (value !== undefined) handlerEnv[name] = value;
     }

@@ -18,7 +18,7 @@ describe('runMigrations', () => {
     const tables = await db.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
     );
-    expect(tables.map((t) => t.table_name)).toEqual(['api_keys', 'pgmigrations', 'tenants']);
+    expect(tables.map((t) => t.table_name)).toEqual(expect.arrayContaining(['api_keys', 'pgmigrations', 'tenants', 'channel_events', 'channel_heads']));
   });
 
   it('enforces what the code relies on: unique hashes, known roles, keys belong to a tenant', async () => {

@@ -1,0 +1,119 @@
+/**
+ * Runs the tool calls a model asks for. Whatever goes wrong (a tool that does not exist, arguments that are
+ * not JSON or do not fit the schema, a tool that throws or takes too long) comes back as an error result
+ * the model reads on its next turn, so a bad call costs one step, never the run.
+ */
+import type { ToolCall, ToolDefinition } from '../domain/model.types.ts';
+import { ToolError } from './tool.errors.ts';
+import { toModelSchema } from './tool.schema.ts';
+import type { Tool, ToolContext, ToolFailure, ToolInfo, ToolResult } from './tool.types.ts';
+
+/** Well inside a tool task's Lambda timeout, so the task can still record the result. */
+export const DEFAULT_TOOL_TIMEOUT_MS = 30_000;
+
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+export interface ToolRunnerOptions {
+  defaultTimeoutMs?: number;
+}
+
+export interface ToolRunner {
+  /** The catalog, for `GET /v1/tools`. */
+  listTools(): ToolInfo[];
+  has(name: string): boolean;
+  needsApproval(name: string): boolean;
+  /** The definitions to hand the model: all tools, or the named ones (unknown names are skipped). */
+  definitions(names?: readonly string[]): ToolDefinition[];
+  runToolCall(toolCall: ToolCall, ctx: ToolContext): Promise<ToolResult>;
+}
+
+const describeError = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+export const createToolRunner = (tools: readonly Tool[], options: ToolRunnerOptions = {}): ToolRunner => {
+  const defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS;
+  const byName = new Map<string, { tool: Tool; info: ToolInfo }>();
+  for (const tool of tools) {
+    if (!TOOL_NAME.test(tool.name)) throw new TypeError(`tool name "${tool.name}" must match ${TOOL_NAME}`);
+    if (byName.has(tool.name)) throw new TypeError(`two tools are named "${tool.name}"`);
+    byName.set(tool.name, {
+      tool,
+      info: { name: tool.name, description: tool.description, inputSchema: toModelSchema(tool.input), needsApproval: tool.needsApproval === true },
+    });
+  }
+
+  const runToolCall = async (call: ToolCall, ctx: ToolContext): Promise<ToolResult> => {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    const fail = (error: ToolFailure): ToolResult => ({ ok: false, error, durationMs: elapsed() });
+
+    const entry = byName.get(call.name);
+    const allowed = ctx.allowedTools ? ctx.allowedTools.filter((name) => byName.has(name)) : [...byName.keys()];
+    if (!entry || !allowed.includes(call.name)) {
+      return fail({ type: 'unknown_tool', message: `There is no tool named "${call.name}". Available tools: ${allowed.join(', ') || 'none'}.` });
+    }
+    const { tool } = entry;
+
+    if (call.parseError !== undefined) {
+      return fail({ type: 'invalid_arguments', message: `The arguments for ${tool.name} could not be read: ${call.parseError}. Send a JSON object.` });
+    }
+    const parsed = tool.input.safeParse(call.parsed);
+    if (!parsed.success) {
+      const fields = parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(arguments)', message: issue.message }));
+      const list = fields.map((f) => `${f.path}: ${f.message}`).join('; ');
+      return fail({ type: 'invalid_arguments', message: `Invalid arguments for ${tool.name}: ${list}.`, fields });
+    }
+
+    if (tool.needsApproval && ctx.approval?.toolCallId !== call.id) {
+      // The orchestration pauses before such a call; reaching here without a decision is a wiring mistake.
+      return fail({ type: 'approval_required', message: `${tool.name} needs a human's approval before it runs.` });
+    }
+    if (ctx.signal.aborted) return fail({ type: 'aborted', message: `${tool.name} was not run: the execution was stopped.` });
+
+    // The tool gets its own signal so that it is told to stop on timeout as well as on cancellation; a tool
+    // that ignores its signal is abandoned (its result discarded), not waited for.
+    const timeoutMs = tool.timeoutMs ?? defaultTimeoutMs;
+    const controller = new AbortController();
+    const onOuterAbort = () => controller.abort(new ToolError('aborted', `${tool.name} was stopped: the execution was stopped.`));
+    ctx.signal.addEventListener('abort', onOuterAbort, { once: true });
+    const timer = setTimeout(
+      () => controller.abort(new ToolError('timeout', `${tool.name} did not finish within ${timeoutMs} ms.`)),
+      timeoutMs,
+    );
+    const stopped = new Promise<never>((_, reject) => {
+      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+    });
+
+    let output: unknown;
+    try {
+      output = await Promise.race([Promise.resolve().then(() => tool.run(parsed.data, { ...ctx, signal: controller.signal })), stopped]);
+    } catch (error) {
+      if (error instanceof ToolError) return fail({ type: error.type, message: error.message });
+      return fail({ type: 'tool_failed', message: `${tool.name} failed: ${describeError(error)}` });
+    } finally {
+      clearTimeout(timer);
+      ctx.signal.removeEventListener('abort', onOuterAbort);
+    }
+
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(output ?? null);
+    } catch (error) {
+      return fail({ type: 'invalid_output', message: `${tool.name} returned a value that is not JSON: ${describeError(error)}` });
+    }
+    if (json === undefined) return fail({ type: 'invalid_output', message: `${tool.name} returned a value that is not JSON.` });
+    // Round-tripped so the caller stores exactly what the model will see (dates as strings, no undefined).
+    return { ok: true, output: JSON.parse(json) as unknown, outputBytes: Buffer.byteLength(json), durationMs: elapsed() };
+  };
+
+  return {
+    listTools: () => [...byName.values()].map(({ info }) => info),
+    has: (name) => byName.has(name),
+    needsApproval: (name) => byName.get(name)?.info.needsApproval === true,
+    definitions: (names) =>
+      (names ?? [...byName.keys()]).flatMap((name) => {
+        const entry = byName.get(name);
+        return entry ? [{ name, description: entry.info.description, parameters: entry.info.inputSchema }] : [];
+      }),
+    runToolCall,
+  };
+};
