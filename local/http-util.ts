@@ -83,11 +83,20 @@ export function listen(server: Server, port: number, host = '127.0.0.1'): Promis
   });
 }
 
-export function close(server: Server): Promise<void> {
+/**
+ * Stops accepting, lets requests in flight finish (their handlers may still be talking to PostgreSQL,
+ * which stops after the gateways), then drops whatever is left after `drainMs`.
+ */
+export function close(server: Server, drainMs = 5_000): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
-    // Keep-alive sockets would hold close() open; local clients don't need a graceful drain.
-    (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
+    const http = server as Server & { closeAllConnections?: () => void; closeIdleConnections?: () => void };
+    const timer = setTimeout(() => http.closeAllConnections?.(), drainMs);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    http.closeIdleConnections?.();
   });
 }
 

@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { bundling } from '../bundling.ts';
 import { acknowledge, acknowledgeWildcardResource } from '../nag.ts';
 import { allFunctionSpecs, type PlatformManifest } from '../platform-manifest.ts';
 import { env, secrets as secretShapes, stateMachineEnv, tables as tableShapes } from '../resources.ts';
@@ -44,9 +45,6 @@ export interface FunctionsProps {
 const DYNAMODB_READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable'];
 const DYNAMODB_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 
-// ESM bundles still meet CommonJS dependencies that call require(); give them one.
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __mlsCreateRequire } from 'node:module'; const require = __mlsCreateRequire(import.meta.url);";
 
 /**
  * One NodejsFunction per manifest entry. Everything a function may touch is derived from its `access`:
@@ -210,14 +208,13 @@ export class PlatformFunctions extends Construct {
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        banner: ESM_REQUIRE_BANNER,
-        // pg's optional native binding; the pure JS client is what runs in Lambda.
-        externalModules: ['pg-native'],
+        target: bundling.target,
+        mainFields: [...bundling.mainFields],
+        minify: bundling.minify,
+        sourceMap: bundling.sourcemap,
+        sourcesContent: bundling.sourcesContent,
+        banner: bundling.banner,
+        externalModules: [...bundling.external],
         ...(extraAssets.length > 0
           ? {
               commandHooks: {
