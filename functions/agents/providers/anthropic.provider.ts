@@ -13,13 +13,7 @@ import type {
   RawMessageStreamEvent,
   TextBlockParam,
 } from '@anthropic-ai/sdk/resources/messages';
-import {
-  ModelError,
-  ModelRequestError,
-  ModelThrottledError,
-  ModelTimeoutError,
-  ModelUnavailableError,
-} from '../domain/model.errors.ts';
+import { ModelRequestError } from '../domain/model.errors.ts';
 import type {
   GenerateOptions,
   ModelMessage,
@@ -31,14 +25,11 @@ import type {
   UserContentPart,
 } from '../domain/model.types.ts';
 import {
+  runTurn,
+  type AssembledTurn,
   DEFAULT_MODEL_TIMEOUT_MS,
-  errorFromStatus,
-  parseToolCall,
   replayableArguments,
   resolveApiKey,
-  retryAfterSeconds,
-  startDeadline,
-  type Deadline,
 } from './provider.support.ts';
 
 export interface AnthropicProviderOptions {
@@ -85,39 +76,19 @@ export class AnthropicProvider implements ModelProvider {
 
   async generate(request: ModelRequest, options: GenerateOptions = {}): Promise<ModelResponse> {
     if (!this.#hasKey) throw new ModelRequestError(this.name, 'ANTHROPIC_API_KEY is not set');
-    const started = performance.now();
-    const deadline = startDeadline(options.timeoutMs ?? this.#timeoutMs, options.signal);
-    let streaming = false;
-    try {
-      const stream = await this.#client.messages.create(toAnthropicParams(request, this.#defaultMaxTokens), {
-        signal: deadline.signal,
-        timeout: options.timeoutMs ?? this.#timeoutMs,
-      });
-      streaming = true;
-      const turn = await assemble(stream, options.onToken);
-      if (deadline.signal.aborted) throw new ModelTimeoutError(this.name, deadline.reason());
-      return {
-        text: turn.text,
-        toolCalls: turn.toolCalls.map(parseToolCall),
-        usage: turn.usage,
-        stopReason: (turn.stopReason && STOP_REASONS[turn.stopReason]) || 'other',
-        rawStopReason: turn.stopReason,
-        model: turn.model ?? request.model,
-        latencyMs: Math.round(performance.now() - started),
-      };
-    } catch (error) {
-      throw toModelError(error, deadline, streaming);
-    }
+    return runTurn({
+      provider: this.name,
+      requestModel: request.model,
+      timeoutMs: this.#timeoutMs,
+      options,
+      stopReasons: STOP_REASONS,
+      sdk: Anthropic,
+      open: (signal, timeout) => this.#client.messages.create(toAnthropicParams(request, this.#defaultMaxTokens), { signal, timeout }),
+      assemble,
+    });
   }
 }
 
-interface AssembledTurn {
-  text: string;
-  toolCalls: ToolCallRequest[];
-  usage: { inputTokens: number; outputTokens: number };
-  stopReason: string | null;
-  model: string | undefined;
-}
 
 const assemble = async (
   stream: AsyncIterable<RawMessageStreamEvent>,
@@ -255,32 +226,3 @@ const toAnthropicPart = (part: UserContentPart): TextBlockParam | ImageBlockPara
   };
 };
 
-const toModelError = (error: unknown, deadline: Deadline, streaming: boolean): unknown => {
-  if (error instanceof ModelError) return error;
-  // Checked first: an abort surfaces as APIUserAbortError, or as a connection error mid-stream.
-  if (deadline.signal.aborted) {
-    return new ModelTimeoutError('anthropic', deadline.reason(), undefined, { cause: error });
-  }
-  if (error instanceof Anthropic.APIConnectionTimeoutError) {
-    return new ModelTimeoutError('anthropic', error.message, undefined, { cause: error });
-  }
-  if (error instanceof Anthropic.APIError) {
-    if (error.status !== undefined) {
-      return errorFromStatus('anthropic', error.status, error.message, error.headers, error);
-    }
-    // No status: a dropped connection, or an `event: error` in the middle of the stream.
-    if (error.type === 'rate_limit_error') {
-      return new ModelThrottledError('anthropic', error.message, retryAfterSeconds(error.headers), undefined, {
-        cause: error,
-      });
-    }
-    return new ModelUnavailableError('anthropic', error.message, undefined, { cause: error });
-  }
-  // Once the answer is streaming, anything else (a reset connection, an event that is not JSON, no
-  // `message_stop`) is a broken stream on the provider's side, worth another try; before that it is a bug of ours.
-  if (streaming) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return new ModelUnavailableError('anthropic', `the response stream broke: ${reason}`, undefined, { cause: error });
-  }
-  return error;
-};

@@ -11,7 +11,7 @@ import type {
   ChatCompletionCreateParamsStreaming,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
-import { ModelError, ModelRequestError, ModelTimeoutError, ModelUnavailableError } from '../domain/model.errors.ts';
+import { ModelRequestError } from '../domain/model.errors.ts';
 import type {
   GenerateOptions,
   ModelMessage,
@@ -23,13 +23,11 @@ import type {
   UserContentPart,
 } from '../domain/model.types.ts';
 import {
+  runTurn,
+  type AssembledTurn,
   DEFAULT_MODEL_TIMEOUT_MS,
-  errorFromStatus,
-  parseToolCall,
   replayableArguments,
   resolveApiKey,
-  startDeadline,
-  type Deadline,
 } from './provider.support.ts';
 
 export interface OpenAIProviderOptions {
@@ -71,46 +69,26 @@ export class OpenAIProvider implements ModelProvider {
 
   async generate(request: ModelRequest, options: GenerateOptions = {}): Promise<ModelResponse> {
     if (!this.#hasKey) throw new ModelRequestError(this.name, 'OPENAI_API_KEY is not set');
-    const started = performance.now();
-    const deadline = startDeadline(options.timeoutMs ?? this.#timeoutMs, options.signal);
-    let streaming = false;
-    try {
-      const stream = await this.#client.chat.completions.create(toOpenAIParams(request), {
-        signal: deadline.signal,
-        timeout: options.timeoutMs ?? this.#timeoutMs,
-      });
-      streaming = true;
-      const turn = await assemble(stream, options.onToken);
-      if (deadline.signal.aborted) throw new ModelTimeoutError(this.name, deadline.reason());
-      return {
-        text: turn.text,
-        toolCalls: turn.toolCalls.map(parseToolCall),
-        usage: turn.usage,
-        stopReason: (turn.finishReason && STOP_REASONS[turn.finishReason]) || 'other',
-        rawStopReason: turn.finishReason,
-        model: turn.model ?? request.model,
-        latencyMs: Math.round(performance.now() - started),
-      };
-    } catch (error) {
-      throw toModelError(error, deadline, streaming);
-    }
+    return runTurn({
+      provider: this.name,
+      requestModel: request.model,
+      timeoutMs: this.#timeoutMs,
+      options,
+      stopReasons: STOP_REASONS,
+      sdk: OpenAI,
+      open: (signal, timeout) => this.#client.chat.completions.create(toOpenAIParams(request), { signal, timeout }),
+      assemble,
+    });
   }
 }
 
-interface AssembledTurn {
-  text: string;
-  toolCalls: ToolCallRequest[];
-  usage: { inputTokens: number; outputTokens: number };
-  finishReason: string | null;
-  model: string | undefined;
-}
 
 const assemble = async (
   stream: AsyncIterable<ChatCompletionChunk>,
   onToken: GenerateOptions['onToken'],
 ): Promise<AssembledTurn> => {
   let text = '';
-  let finishReason: string | null = null;
+  let stopReason: string | null = null;
   let model: string | undefined;
   const usage = { inputTokens: 0, outputTokens: 0 };
   // Fragments of one call share an `index`; only the first carries its id and name.
@@ -135,14 +113,14 @@ const assemble = async (
       if (fragment.function?.arguments) call.arguments += fragment.function.arguments;
       calls.set(fragment.index, call);
     }
-    if (choice.finish_reason) finishReason = choice.finish_reason;
+    if (choice.finish_reason) stopReason = choice.finish_reason;
   }
   const toolCalls = [...calls.entries()].sort(([a], [b]) => a - b).map(([index, call]) => ({
     ...call,
     // Some OpenAI-compatible servers omit ids; the conversation still needs one to pair results.
     id: call.id || `call_${index}`,
   }));
-  return { text, toolCalls, usage, finishReason, model };
+  return { text, toolCalls, usage, stopReason, model };
 };
 
 const toOpenAIParams = (request: ModelRequest): ChatCompletionCreateParamsStreaming => ({
@@ -198,27 +176,3 @@ const toOpenAIPart = (part: UserContentPart): ChatCompletionContentPart => {
   return { type: 'image_url', image_url: { url } };
 };
 
-const toModelError = (error: unknown, deadline: Deadline, streaming: boolean): unknown => {
-  if (error instanceof ModelError) return error;
-  // Checked first: an abort surfaces as APIUserAbortError, or as a connection error mid-stream.
-  if (deadline.signal.aborted) {
-    return new ModelTimeoutError('openai', deadline.reason(), undefined, { cause: error });
-  }
-  if (error instanceof OpenAI.APIConnectionTimeoutError) {
-    return new ModelTimeoutError('openai', error.message, undefined, { cause: error });
-  }
-  if (error instanceof OpenAI.APIError) {
-    if (error.status !== undefined) {
-      return errorFromStatus('openai', error.status, error.message, error.headers, error);
-    }
-    // No status: a dropped connection, or an `{"error": ...}` payload in the middle of the stream.
-    return new ModelUnavailableError('openai', error.message, undefined, { cause: error });
-  }
-  // Once the answer is streaming, anything else (a reset connection, a chunk that is not JSON) is a
-  // broken stream on the provider's side, worth another try; before that it is a bug of ours.
-  if (streaming) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return new ModelUnavailableError('openai', `the response stream broke: ${reason}`, undefined, { cause: error });
-  }
-  return error;
-};
