@@ -54,3 +54,10 @@ export const env = {
 
 /** The default tenant owns the first admin key; its admins are platform admins (may create tenants). */
 export const DEFAULT_TENANT_ID = 'default';
+
+/** CORS, the same for the handlers' responses, the stack's preflight and the local gateway's. */
+export const cors = {
+  allowHeaders: ['Authorization', 'Content-Type', 'X-Api-Key', 'Idempotency-Key', 'If-Match'],
+  // Readable by browser scripts: optimistic concurrency (ETag) and back-off (Retry-After).
+  exposeHeaders: ['ETag', 'Retry-After', 'Location'],
+} as const;

@@ -4,6 +4,7 @@
  * handler's proxy result back. Modelled on serverless-offline, kept to what the stack does.
  */
 import { randomUUID } from 'node:crypto';
+import { cors } from '#lib/resources.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { FunctionSpec, HttpRoute } from '../lib/route-manifest.types.ts';
@@ -17,7 +18,7 @@ const INTEGRATION_TIMEOUT_MS = 29_000;
 export const REST_API_ID = 'localrest';
 
 /** What the stack's CORS preflight answers (lib/constructs/rest-api.construct.ts defaultCorsPreflightOptions). */
-export const CORS_ALLOW_HEADERS = ['Authorization', 'Content-Type', 'x-api-key', 'Idempotency-Key'];
+export const CORS_ALLOW_HEADERS = cors.allowHeaders;
 const CORS_ALLOW_METHODS = 'OPTIONS,GET,PUT,POST,DELETE,PATCH,HEAD';
 
 interface CompiledRoute {

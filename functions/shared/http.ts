@@ -7,6 +7,7 @@
  * leaves through `toProblem` as RFC 9457 application/problem+json.
  */
 import middy from '@middy/core';
+import { cors } from '#lib/resources.ts';
 import httpCors from '@middy/http-cors';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -143,7 +144,7 @@ export const httpHandler = <R extends HttpRoute>(route: R, useCase: UseCase<R>) 
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(captureLambdaHandler(tracer))
     .use(logMetrics(metrics))
-    .use(httpCors({ origins: corsOrigins, headers: 'Authorization,Content-Type,X-Api-Key,Idempotency-Key', methods: route.method }))
+    .use(httpCors({ origins: corsOrigins, headers: cors.allowHeaders.join(','), exposeHeaders: cors.exposeHeaders.join(','), methods: route.method }))
     .use(statusMetric())
     .use(problemErrors())
     .handler(core);

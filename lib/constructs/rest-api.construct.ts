@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { cors } from '../resources.ts';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -70,7 +71,7 @@ export class PlatformRestApi extends Construct {
       defaultCorsPreflightOptions: {
         allowOrigins: props.corsOrigins,
         allowMethods: apigateway.Cors.ALL_METHODS,
-        allowHeaders: ['Authorization', 'Content-Type', 'x-api-key', 'Idempotency-Key'],
+        allowHeaders: [...cors.allowHeaders],
         maxAge: Duration.hours(1),
       },
       endpointTypes: [apigateway.EndpointType.REGIONAL],
