@@ -1,0 +1,127 @@
+/**
+ * Agent executions, through the embedded local runtime (REST -> Step Functions interpreter -> task
+ * handlers -> the real SDK -> the scripted model server):
+ *
+ * - Orchestration overhead: executions of a zero-latency scripted model that calls a no-op-sized tool
+ *   (calculator) STEPS times and answers; steps/s and ms per step, against a plain in-process loop that
+ *   makes the same PostgreSQL writes (execution, steps, messages, events) with no HTTP, no interpreter and
+ *   no SDK. Same run, same database server; read the ratio.
+ * - Token streaming: the time from the scripted server writing a token to that token being stored as an
+ *   `execution.token` event (readable over REST and pushed to subscribers), p50/p99.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { startLocalRuntime } from '#local/runtime.ts';
+import { ChannelEventStore } from '#shared/channel-events.ts';
+import { channelExecutionEvents } from '#functions/agents/executions/execution-events.ts';
+import { ExecutionRepository } from '#functions/agents/executions/execution.repository.ts';
+import { newExecutionId } from '#functions/agents/executions/execution.ts';
+import { startScriptedModelServer } from '../test/model-server/scripted-model-server.ts';
+
+const EXECUTIONS = Number(process.env.BENCH_AGENT_EXECUTIONS ?? 10);
+const TOOL_TURNS = Number(process.env.BENCH_AGENT_TOOL_TURNS ?? 4);
+const STREAM_TOKENS = Number(process.env.BENCH_AGENT_STREAM_TOKENS ?? 200);
+
+const percentile = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+};
+
+const toolResultsIn = (body: any): number => (body.messages ?? []).filter((m: any) => m.role === 'tool').length;
+
+export async function runAgentsBench(log: (line: string) => void): Promise<void> {
+  const models = await startScriptedModelServer();
+  const runtime = await startLocalRuntime({
+    ephemeral: true,
+    ports: { rest: 0, ws: 0 },
+    quiet: true,
+    env: { OPENAI_BASE_URL: models.openaiBaseURL, OPENAI_API_KEY: 'bench' },
+  });
+  const pool = new pg.Pool({ connectionString: runtime.env.DATABASE_URL, max: 4 });
+  try {
+    const agentId = `agt_${randomBytes(12).toString('base64url')}`;
+    const model = JSON.stringify({ provider: 'openai', name: 'bench-model' });
+    await pool.query(`INSERT INTO agents (id, tenant_id, name, model, tools, max_steps) VALUES ($1, 'default', 'bench', $2, '{calculator}', 50)`, [agentId, model]);
+    await pool.query(`INSERT INTO agent_versions (agent_id, version, name, model, tools, max_steps) VALUES ($1, 1, 'bench', $2, '{calculator}', 50)`, [agentId, model]);
+    const headers = { 'x-api-key': runtime.apiKey, 'content-type': 'application/json' };
+    const run = async (): Promise<{ status: string; executionId: string }> => {
+      const res = await fetch(`${runtime.restUrl}/v1/agents/${agentId}/executions`, { method: 'POST', headers, body: JSON.stringify({ text: 'go' }) });
+      const { executionId } = (await res.json()) as { executionId: string };
+      for (;;) {
+        const e = (await (await fetch(`${runtime.restUrl}/v1/executions/${executionId}`, { headers })).json()) as { status: string };
+        if (['succeeded', 'failed', 'cancelled'].includes(e.status)) return { status: e.status, executionId };
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+
+    // --- orchestration overhead
+    models.setDefault((request) =>
+      toolResultsIn(request.body) < TOOL_TURNS ? { toolCalls: [{ name: 'calculator', arguments: { expression: '1 + 1' } }] } : { text: 'done' },
+    );
+    await run(); // warm-up: cold starts are not measured
+    const stepsPerExecution = 2 * TOOL_TURNS + 1;
+    let started = performance.now();
+    for (let i = 0; i < EXECUTIONS; i++) {
+      const r = await run();
+      if (r.status !== 'succeeded') throw new Error(`bench execution ${r.executionId} ended ${r.status}`);
+    }
+    const runtimeMs = performance.now() - started;
+
+    // The same writes, in process: no gateway, interpreter, Lambda shim, SDK or model HTTP.
+    const repo = new ExecutionRepository(pool);
+    const events = channelExecutionEvents(new ChannelEventStore(pool));
+    started = performance.now();
+    for (let i = 0; i < EXECUTIONS; i++) {
+      const { execution } = await repo.create({ id: newExecutionId(), tenantId: 'default', agentId, agentVersion: 1, input: { text: 'go' }, createdBy: 'bench', idempotencyKey: undefined });
+      await repo.markRunning(execution.id);
+      await events.emit('default', execution.id, [{ kind: 'execution.started', data: {} }]);
+      for (let turn = 0; turn <= TOOL_TURNS; turn++) {
+        const last = turn === TOOL_TURNS;
+        const callId = `call_${turn}`;
+        const step = { provider: 'openai', model: 'bench-model', input: {}, output: { text: '' }, error: null, inputTokens: 10, outputTokens: 5, latencyMs: 0, startedAt: new Date() };
+        const toolSteps = last ? [] : [{ toolName: 'calculator', toolCallId: callId, input: { arguments: { expression: '1 + 1' } } }];
+        const recorded = await repo.recordModelTurn(execution.id, step, { text: '', toolCalls: last ? [] : [{ id: callId, name: 'calculator', arguments: '{}' }] }, toolSteps);
+        await events.emit('default', execution.id, [{ kind: 'execution.step', data: {} }, ...toolSteps.map(() => ({ kind: 'execution.tool_call', data: {} }))]);
+        if (last) break;
+        await repo.step(execution.id, recorded.toolStepNos[0]!);
+        await repo.recordToolResult(execution.id, recorded.toolStepNos[0]!, recorded.messageIdx + 1, { output: { result: 2 }, outputRef: null, error: null, latencyMs: 0, startedAt: new Date() }, { toolCallId: callId, name: 'calculator', isError: false, text: '{"result":2}' });
+        await events.emit('default', execution.id, [{ kind: 'execution.tool_result', data: {} }, { kind: 'execution.step', data: {} }]);
+      }
+      await repo.finish(execution.id, 'succeeded', { output: { text: 'done' } });
+      await events.emit('default', execution.id, [{ kind: 'execution.succeeded', data: {} }]);
+    }
+    const plainMs = performance.now() - started;
+    const steps = EXECUTIONS * stepsPerExecution;
+    const row = (name: string, ms: number) =>
+      `  ${name.padEnd(26)} ${(steps / (ms / 1000)).toFixed(0).padStart(6)} steps/s   ${(ms / steps).toFixed(2).padStart(7)} ms/step`;
+    log(`agents: ${EXECUTIONS} executions x ${stepsPerExecution} steps (${TOOL_TURNS} tool turns + answer), zero-latency model, run one after another`);
+    log(row('plain in-process loop', plainMs));
+    log(row('local runtime (SFN + λ)', runtimeMs));
+    log(`  ratio (runtime / plain): ${(runtimeMs / plainMs).toFixed(1)}x per step`);
+
+    // --- token streaming
+    models.reset();
+    const tokens = Array.from({ length: STREAM_TOKENS }, (_, i) => ` t${i}`);
+    models.script([{ tokens, tokenDelayMs: 2 }]);
+    const { executionId } = await run();
+    const sent = [...models.tokensSent];
+    const { rows } = await pool.query<{ at: Date; text: string }>(
+      `SELECT at, data->>'text' AS text FROM channel_events WHERE channel = $1 AND kind = 'execution.token' ORDER BY seq`,
+      [`execution:${executionId}`],
+    );
+    const latencies: number[] = [];
+    let covered = 0;
+    let eventIndex = 0;
+    let eventEnd = rows[0]?.text.length ?? 0;
+    for (const token of sent) {
+      covered += token.text.length;
+      while (eventEnd < covered && eventIndex < rows.length - 1) eventEnd += rows[++eventIndex]!.text.length;
+      latencies.push(rows[eventIndex]!.at.getTime() - token.sentAt);
+    }
+    log(`  token streaming: ${sent.length} tokens (2 ms apart) in ${rows.length} execution.token events; token sent -> stored event p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms (batches flush every 100 ms or 200 chars)`);
+  } finally {
+    await pool.end();
+    await runtime.stop();
+    await models.close();
+  }
+}

@@ -1,0 +1,319 @@
+/**
+ * The agent loop's steps, one use case per Step Functions task: prepare, call the model, run one tool
+ * call, park for approval, record a failure. Each reads what it needs from PostgreSQL by execution id
+ * (the state machine carries ids only) and writes its step record and events.
+ */
+import type { ModelMessage, ModelProvider, ModelProviderName, ModelResponse, ToolCall, UserContentPart } from '../domain/model.types.ts';
+import type { FilesPort } from '../tools/files.port.ts';
+import type { ToolRunner } from '../tools/tool.runner.ts';
+import type { ToolResult } from '../tools/tool.types.ts';
+import { ExecutionContextError, ProviderNotConfiguredError } from './execution.errors.ts';
+import type { ExecutionEvents } from './execution-events.ts';
+import type { ExecutionRepository } from './execution.repository.ts';
+import {
+  INLINE_OUTPUT_BYTES,
+  isTerminal,
+  type AgentDefinition,
+  type ExecutionError,
+  type ExecutionRecord,
+  type StoredMessage,
+  type ToolStepInput,
+  type TurnResult,
+  type TurnToolCall,
+} from './execution.ts';
+import { TokenBatcher } from './token-batcher.ts';
+
+/** The largest image handed to a model (Anthropic's per-image limit). */
+export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+
+export interface AgentLoopDeps {
+  repo: ExecutionRepository;
+  events: ExecutionEvents;
+  providers: (name: ModelProviderName) => ModelProvider;
+  /** False when the provider has neither a key nor a custom base URL (`unset` placeholder). */
+  providerConfigured: (name: ModelProviderName) => boolean;
+  tools: ToolRunner;
+  files: FilesPort;
+  tokenBatch?: { intervalMs?: number; maxChars?: number };
+  onWarning?: (message: string, error: unknown) => void;
+}
+
+export interface TaskInput {
+  executionId: string;
+  tenantId: string;
+}
+
+const NO_TURN: TurnResult = { next: 'end', toolCalls: [] };
+
+const errorOf = (error: unknown): ExecutionError => ({
+  type: error instanceof Error ? error.name : 'Error',
+  message: error instanceof Error ? error.message : String(error),
+});
+
+export const executionKey = (tenantId: string, executionId: string, name: string): string =>
+  `tenants/${tenantId}/executions/${executionId}/${name}`;
+
+export class AgentLoop {
+  readonly #d: AgentLoopDeps;
+
+  constructor(deps: AgentLoopDeps) {
+    this.#d = deps;
+  }
+
+  async #context(input: TaskInput): Promise<{ execution: ExecutionRecord; agent: AgentDefinition }> {
+    const execution = await this.#d.repo.find(input.tenantId, input.executionId);
+    if (!execution) throw new ExecutionContextError(`Execution ${input.executionId} does not exist`);
+    const agent = await this.#d.repo.agentVersion(input.tenantId, execution.agentId, execution.agentVersion);
+    if (!agent) throw new ExecutionContextError(`Version ${execution.agentVersion} of agent ${execution.agentId} does not exist`);
+    return { execution, agent };
+  }
+
+  /** Checks what would make every model call fail, then queued -> running and `execution.started`. */
+  async prepare(input: TaskInput): Promise<void> {
+    const { execution, agent } = await this.#context(input);
+    const provider = agent.model.provider;
+    if (!this.#d.providerConfigured(provider)) {
+      const env = provider === 'openai' ? 'OPENAI_API_KEY' : 'ANTHROPIC_API_KEY';
+      throw new ProviderNotConfiguredError(`The ${provider} provider is not configured: set ${env} (or ${provider.toUpperCase()}_BASE_URL for a compatible server).`);
+    }
+    if (await this.#d.repo.markRunning(execution.id)) {
+      await this.#d.events.emit(input.tenantId, input.executionId, [
+        { kind: 'execution.started', data: { agentId: execution.agentId, agentVersion: execution.agentVersion, model: agent.model } },
+      ]);
+    }
+  }
+
+  /**
+   * One loop iteration's decision and model call. The cancel and step-limit checks live here rather than
+   * in states of their own: each state transition is billed, and this task reads the execution anyway.
+   */
+  async callModel(input: TaskInput, signal?: AbortSignal): Promise<TurnResult> {
+    const { execution, agent } = await this.#context(input);
+    if (isTerminal(execution.status) || execution.cancelRequestedAt) return NO_TURN;
+    if (execution.stepCount >= agent.maxSteps) {
+      await this.#fail(execution, {
+        type: 'StepLimitReached',
+        message: `The agent made ${execution.stepCount} model calls, its limit (maxSteps ${agent.maxSteps}), without a final answer.`,
+      });
+      return { next: 'failed', toolCalls: [] };
+    }
+
+    const messages = await this.#conversation(agent, await this.#d.repo.messages(execution.id));
+    const toolDefinitions = this.#d.tools.definitions(agent.tools);
+    const request = {
+      model: agent.model.name,
+      messages,
+      ...(toolDefinitions.length > 0 && { tools: toolDefinitions }),
+      ...(agent.model.temperature !== undefined && { temperature: agent.model.temperature }),
+      ...(agent.model.maxTokens !== undefined && { maxTokens: agent.model.maxTokens }),
+    };
+    const stepInput = { messageCount: messages.length, tools: toolDefinitions.map((t) => t.name) };
+    const batcher = new TokenBatcher({
+      ...this.#d.tokenBatch,
+      flush: (text) => this.#d.events.emit(input.tenantId, execution.id, [{ kind: 'execution.token', data: { text } }]),
+      onError: (error) => this.#d.onWarning?.('token batch not published', error),
+    });
+    const startedAt = new Date();
+    let response: ModelResponse;
+    try {
+      response = await this.#d.providers(agent.model.provider).generate(request, { onToken: (t) => batcher.push(t), ...(signal && { signal }) });
+    } catch (error) {
+      await batcher.close();
+      // Every attempt shows in the steps list; Step Functions decides whether to retry.
+      const error_ = errorOf(error);
+      const stepNo = await this.#d.repo.recordFailedModelStep(execution.id, {
+        provider: agent.model.provider, model: agent.model.name, input: stepInput, output: null, error: error_,
+        inputTokens: 0, outputTokens: 0, latencyMs: Date.now() - startedAt.getTime(), startedAt,
+      });
+      await this.#d.events.emit(input.tenantId, execution.id, [
+        { kind: 'execution.step', data: { stepNo, kind: 'model', provider: agent.model.provider, model: agent.model.name, error: error_ } },
+      ]);
+      throw error;
+    }
+    await batcher.close();
+
+    const toolCalls = response.toolCalls;
+    const needsApproval = (call: ToolCall) =>
+      call.parseError === undefined && agent.tools.includes(call.name) && this.#d.tools.needsApproval(call.name);
+    const { stepNo, messageIdx, toolStepNos } = await this.#d.repo.recordModelTurn(
+      execution.id,
+      {
+        provider: agent.model.provider,
+        model: response.model || agent.model.name,
+        input: stepInput,
+        output: { text: response.text, toolCalls: toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.parsed ?? c.arguments })), stopReason: response.stopReason },
+        error: null,
+        inputTokens: response.usage.inputTokens,
+        outputTokens: response.usage.outputTokens,
+        latencyMs: Math.round(response.latencyMs),
+        startedAt,
+      },
+      { text: response.text, toolCalls: toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments })) },
+      toolCalls.map((c) => ({
+        toolName: c.name,
+        toolCallId: c.id,
+        input: (c.parseError === undefined ? { arguments: c.parsed } : { rawArguments: c.arguments, parseError: c.parseError }) satisfies ToolStepInput,
+      })),
+    );
+    const usage = { inputTokens: response.usage.inputTokens, outputTokens: response.usage.outputTokens };
+    await this.#d.events.emit(input.tenantId, execution.id, [
+      { kind: 'execution.step', data: { stepNo, kind: 'model', provider: agent.model.provider, model: response.model || agent.model.name, ...usage, latencyMs: Math.round(response.latencyMs), stopReason: response.stopReason } },
+      ...toolCalls.map((c, i) => ({
+        kind: 'execution.tool_call',
+        data: { stepNo: toolStepNos[i], toolCallId: c.id, name: c.name, arguments: c.parsed ?? null, ...(c.parseError !== undefined && { parseError: c.parseError }), needsApproval: needsApproval(c) },
+      })),
+    ]);
+
+    if (toolCalls.length === 0) {
+      const output = { text: response.text };
+      if (await this.#d.repo.finish(execution.id, 'succeeded', { output })) {
+        await this.#d.events.emit(input.tenantId, execution.id, [{ kind: 'execution.succeeded', data: { output } }]);
+      }
+      return NO_TURN;
+    }
+    const turn: TurnToolCall[] = toolCalls.map((c, i) => ({ id: c.id, name: c.name, stepNo: toolStepNos[i]!, messageIdx: messageIdx + 1 + i }));
+    return { next: toolCalls.some(needsApproval) ? 'approval' : 'tools', toolCalls: turn };
+  }
+
+  /** Runs one tool call of the turn; every failure becomes an error result the model reads. */
+  async runTool(input: TaskInput & { call: TurnToolCall }, signal: AbortSignal): Promise<{ ok: boolean }> {
+    const { execution, agent } = await this.#context(input);
+    const { call } = input;
+    const step = await this.#d.repo.step(execution.id, call.stepNo);
+    if (!step || step.toolCallId !== call.id) throw new ExecutionContextError(`Step ${call.stepNo} of ${execution.id} is not tool call ${call.id}`);
+    const stored = step.input as ToolStepInput;
+    const toolCall: ToolCall =
+      'arguments' in stored
+        ? { id: call.id, name: call.name, arguments: JSON.stringify(stored.arguments), parsed: stored.arguments }
+        : { id: call.id, name: call.name, arguments: stored.rawArguments, parseError: stored.parseError };
+
+    const startedAt = new Date();
+    let result: ToolResult;
+    if (isTerminal(execution.status) || execution.cancelRequestedAt) {
+      result = { ok: false, error: { type: 'aborted', message: `${call.name} was not run: the execution was stopped.` }, durationMs: 0 };
+    } else {
+      const decision = this.#d.tools.needsApproval(call.name) ? await this.#d.repo.approval(execution.id, call.id) : undefined;
+      if (decision && !decision.approved) {
+        // A rejected call is never run; the model reads the refusal (and the reviewer's comment) as an error.
+        const comment = decision.comment ? `: ${decision.comment}` : '.';
+        result = { ok: false, error: { type: 'rejected', message: `A human (${decision.decidedBy}) rejected this call of ${call.name}${comment}` }, durationMs: 0 };
+      } else {
+        result = await this.#d.tools.runToolCall(toolCall, {
+          tenantId: execution.tenantId,
+          executionId: execution.id,
+          signal,
+          files: this.#d.files,
+          allowedTools: agent.tools,
+          ...(decision && { approval: { toolCallId: call.id, approved: true, decidedBy: decision.decidedBy, ...(decision.comment && { comment: decision.comment }) } }),
+        });
+      }
+    }
+
+    const text = JSON.stringify(result.ok ? result.output : { error: result.error });
+    let outputRef: string | null = null;
+    if (result.ok && Buffer.byteLength(text) > INLINE_OUTPUT_BYTES) {
+      outputRef = executionKey(execution.tenantId, execution.id, `steps/${call.stepNo}.json`);
+      await this.#d.files.write(outputRef, Buffer.from(text), { contentType: 'application/json' });
+    }
+    await this.#d.repo.recordToolResult(
+      execution.id,
+      call.stepNo,
+      call.messageIdx,
+      {
+        output: result.ok && outputRef === null ? result.output : null,
+        outputRef,
+        error: result.ok ? null : { type: result.error.type, message: result.error.message },
+        latencyMs: result.durationMs,
+        startedAt,
+      },
+      { toolCallId: call.id, name: call.name, isError: !result.ok, ...(outputRef ? { contentRef: outputRef } : { text }) },
+    );
+    await this.#d.events.emit(input.tenantId, execution.id, [
+      {
+        kind: 'execution.tool_result',
+        data: {
+          stepNo: call.stepNo, toolCallId: call.id, name: call.name, ok: result.ok,
+          ...(result.ok ? (outputRef ? { outputRef } : { output: result.output }) : { error: result.error }),
+        },
+      },
+      { kind: 'execution.step', data: { stepNo: call.stepNo, kind: 'tool', toolName: call.name, latencyMs: result.durationMs, ok: result.ok } },
+    ]);
+    return { ok: result.ok };
+  }
+
+  /** Parks the run on `token` with the next call that needs a decision. */
+  async waitForApproval(input: TaskInput & { taskToken: string }): Promise<void> {
+    const { execution } = await this.#context(input);
+    const [next] = await this.#d.repo.undecidedCalls(execution.id, (name) => this.#d.tools.needsApproval(name));
+    if (!next) throw new ExecutionContextError(`Execution ${execution.id} has no tool call waiting for approval`);
+    if (await this.#d.repo.waitForApproval(execution.id, input.taskToken, next)) {
+      await this.#d.events.emit(input.tenantId, execution.id, [{ kind: 'execution.waiting_approval', data: next }]);
+    }
+  }
+
+  /** The Catch target: a readable reason from the Step Functions error, stored once. */
+  async markFailed(input: TaskInput & { error?: { Error?: string; Cause?: string } }): Promise<void> {
+    const execution = await this.#d.repo.find(input.tenantId, input.executionId);
+    if (!execution) return;
+    await this.#fail(execution, readableError(input.error));
+  }
+
+  async #fail(execution: ExecutionRecord, error: ExecutionError): Promise<void> {
+    if (await this.#d.repo.finish(execution.id, 'failed', { error })) {
+      await this.#d.events.emit(execution.tenantId, execution.id, [{ kind: 'execution.failed', data: { error } }]);
+    }
+  }
+
+  async #conversation(agent: AgentDefinition, stored: StoredMessage[]): Promise<ModelMessage[]> {
+    const out: ModelMessage[] = agent.systemPrompt ? [{ role: 'system', content: agent.systemPrompt }] : [];
+    for (const m of stored) {
+      if (m.role === 'user') {
+        if (!m.content.images?.length) {
+          out.push({ role: 'user', content: m.content.text ?? '' });
+          continue;
+        }
+        const parts: UserContentPart[] = m.content.text ? [{ type: 'text', text: m.content.text }] : [];
+        for (const image of m.content.images) {
+          const file = await this.#d.files.read(image.key, { maxBytes: MAX_IMAGE_BYTES });
+          if (!file) throw new ExecutionContextError(`Image ${image.fileId} is no longer stored`);
+          parts.push({ type: 'image', data: file.content, mediaType: image.mediaType });
+        }
+        out.push({ role: 'user', content: parts });
+      } else if (m.role === 'assistant') {
+        out.push({ role: 'assistant', content: m.content.text, ...(m.content.toolCalls.length > 0 && { toolCalls: m.content.toolCalls }) });
+      } else {
+        let content = m.content.text ?? '';
+        if (m.content.contentRef) {
+          const file = await this.#d.files.read(m.content.contentRef, { maxBytes: 16 * 1024 * 1024 });
+          content = file ? Buffer.from(file.content).toString('utf8') : '{"error":"the stored output is gone"}';
+        }
+        out.push({ role: 'tool', toolCallId: m.content.toolCallId, name: m.content.name, content, ...(m.content.isError && { isError: true }) });
+      }
+    }
+    return out;
+  }
+}
+
+const REASONS: Record<string, string> = {
+  ModelThrottledError: 'The model provider kept rate-limiting the request, retries included',
+  ModelUnavailableError: 'The model provider failed, retries included',
+  ModelTimeoutError: 'The model did not answer in time, retries included',
+  ModelRequestError: 'The model provider refused the request',
+  'States.Timeout': 'A step of the execution timed out',
+  'Sandbox.Timedout': 'A step of the execution timed out',
+};
+
+/** Step Functions hands Catch `{ Error, Cause }`; a Lambda error's Cause is JSON with `errorMessage`. */
+export const readableError = (caught: { Error?: string; Cause?: string } | undefined): ExecutionError => {
+  const type = caught?.Error ?? 'Error';
+  let detail = caught?.Cause ?? '';
+  try {
+    const parsed = JSON.parse(detail) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') detail = parsed.errorMessage;
+  } catch {
+    // a plain-text cause
+  }
+  const prefix = REASONS[type];
+  const message = prefix ? (detail ? `${prefix}: ${detail}` : prefix) : detail || type;
+  return { type, message: message.slice(0, 2000) };
+};

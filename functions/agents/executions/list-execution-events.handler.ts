@@ -1,0 +1,7 @@
+import { httpHandler, ok } from '#shared/http.ts';
+import { listExecutionEventsRoute } from '../executions.routes.ts';
+import { executionsService } from './executions.adapters.ts';
+
+export const handler = httpHandler(listExecutionEventsRoute, async ({ principal, params, query }) =>
+  ok(await (await executionsService()).events(principal, params.executionId, query.afterSeq, query.limit)),
+);

@@ -1,0 +1,135 @@
+/**
+ * Helpers for the executions tests: agents (through H6's `POST /v1/agents` when the manifest has it, else
+ * rows written as that route writes them), uploaded images, other tenants, and polling an execution.
+ */
+import { randomBytes } from 'node:crypto';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import pg from 'pg';
+import { expect } from 'vitest';
+import { functions as agentFunctions } from '../../../lib/manifest/agents.manifest.ts';
+import type { TestRuntime } from '../../support/runtime.ts';
+import { startScriptedModelServer, type ScriptedModelServer } from '../../model-server/scripted-model-server.ts';
+import { startTestRuntime } from '../../support/runtime.ts';
+
+// 1x1 transparent PNG.
+export const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+
+export interface Harness {
+  rt: TestRuntime;
+  models: ScriptedModelServer;
+  db: pg.Pool;
+  /** Admin JWT of the default tenant. */
+  admin: string;
+  stop: () => Promise<void>;
+}
+
+export const startHarness = async (): Promise<Harness> => {
+  const models = await startScriptedModelServer();
+  const rt = await startTestRuntime({
+    env: {
+      OPENAI_BASE_URL: models.openaiBaseURL,
+      ANTHROPIC_BASE_URL: models.anthropicBaseURL,
+      OPENAI_API_KEY: 'test-openai-key',
+      ANTHROPIC_API_KEY: 'test-anthropic-key',
+    },
+  });
+  const db = new pg.Pool({ connectionString: rt.databaseUrl, max: 2 });
+  const admin = await rt.mintJwt({ sub: 'user-admin', roles: ['admin'] });
+  return {
+    rt,
+    models,
+    db,
+    admin,
+    stop: async () => {
+      await db.end();
+      await rt.stop();
+      await models.close();
+    },
+  };
+};
+
+export const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+
+const hasAgentsApi = agentFunctions.some((f) => f.http?.some((r) => r.method === 'POST' && r.path === '/v1/agents'));
+
+export interface AgentSpec {
+  provider: 'openai' | 'anthropic';
+  model?: string;
+  tools?: string[];
+  maxSteps?: number;
+  systemPrompt?: string;
+  tenantId?: string;
+}
+
+export const createAgent = async (h: Harness, spec: AgentSpec): Promise<string> => {
+  const model = { provider: spec.provider, name: spec.model ?? (spec.provider === 'openai' ? 'gpt-4o-mini' : 'claude-scripted') };
+  const tenantId = spec.tenantId ?? 'default';
+  const definition = { name: `agent-${randomBytes(3).toString('hex')}`, systemPrompt: spec.systemPrompt ?? 'You are terse.', model, tools: spec.tools ?? [], maxSteps: spec.maxSteps ?? 10 };
+  if (hasAgentsApi) {
+    const token = await h.rt.mintJwt({ sub: 'user-admin', tenantId, roles: ['admin'] });
+    const res = await h.rt.fetchJson('/v1/agents', { method: 'POST', headers: auth(token), json: { ...definition, description: '' } });
+    expect(res.status, res.text).toBe(201);
+    return res.body.agentId ?? res.body.id;
+  }
+  const id = `agt_${randomBytes(12).toString('base64url')}`;
+  const args = [id, tenantId, definition.name, definition.systemPrompt, JSON.stringify(model), definition.tools, definition.maxSteps];
+  await h.db.query(`INSERT INTO agents (id, tenant_id, name, system_prompt, model, tools, max_steps, version) VALUES ($1, $2, $3, $4, $5, $6, $7, 1)`, args);
+  await h.db.query(`INSERT INTO agent_versions (agent_id, version, name, system_prompt, model, tools, max_steps) VALUES ($1, 1, $2, $3, $4, $5, $6)`, [id, ...args.slice(2)]);
+  return id;
+};
+
+/** An uploaded image file of the tenant, as `POST /v1/files` + the upload leave it. */
+export const uploadImage = async (h: Harness, tenantId = 'default', content: Buffer = PNG, contentType = 'image/png'): Promise<string> => {
+  const id = `fil_${randomBytes(12).toString('base64url')}`;
+  const key = `tenants/${tenantId}/uploads/${id}`;
+  const s3 = new S3Client({ endpoint: h.rt.env.AWS_ENDPOINT_URL_S3, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  await s3.send(new PutObjectCommand({ Bucket: h.rt.env.BUCKET_NAME, Key: key, Body: content, ContentType: contentType }));
+  s3.destroy();
+  await h.db.query(
+    `INSERT INTO files (id, tenant_id, key, filename, content_type, size_bytes, status, uploaded_at) VALUES ($1, $2, $3, 'pixel.png', $4, $5, 'uploaded', now())`,
+    [id, tenantId, key, contentType, content.length],
+  );
+  return id;
+};
+
+export const createTenant = async (h: Harness): Promise<string> => {
+  const id = `ten_${randomBytes(12).toString('base64url')}`;
+  await h.db.query('INSERT INTO tenants (id, name) VALUES ($1, $2)', [id, 'other tenant']);
+  return id;
+};
+
+export const startExecution = async (h: Harness, agentId: string, body: unknown, headers: Record<string, string> = {}) => {
+  const res = await h.rt.fetchJson(`/v1/agents/${agentId}/executions`, { method: 'POST', headers: { ...auth(h.admin), ...headers }, json: body });
+  expect(res.status, res.text).toBe(202);
+  return res.body as { executionId: string; status: string };
+};
+
+/** Polls GET /v1/executions/{id} until `until` holds (default: a terminal status). */
+export const waitForExecution = async (
+  h: Harness,
+  executionId: string,
+  until: (e: any) => boolean = (e) => ['succeeded', 'failed', 'cancelled'].includes(e.status),
+  timeoutMs = 30_000,
+): Promise<any> => {
+  const deadline = Date.now() + timeoutMs;
+  let last: any;
+  while (Date.now() < deadline) {
+    const res = await h.rt.fetchJson(`/v1/executions/${executionId}`, { headers: auth(h.admin) });
+    last = res.body;
+    if (res.status === 200 && until(res.body)) return res.body;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`execution ${executionId} did not reach the expected state; last: ${JSON.stringify(last)}`);
+};
+
+export const stepsOf = async (h: Harness, executionId: string): Promise<any[]> => {
+  const res = await h.rt.fetchJson(`/v1/executions/${executionId}/steps?limit=100`, { headers: auth(h.admin) });
+  expect(res.status).toBe(200);
+  return res.body.items;
+};
+
+export const eventsOf = async (h: Harness, executionId: string): Promise<any[]> => {
+  const res = await h.rt.fetchJson(`/v1/executions/${executionId}/events?limit=500`, { headers: auth(h.admin) });
+  expect(res.status).toBe(200);
+  return res.body.items;
+};
