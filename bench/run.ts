@@ -11,6 +11,8 @@ type Bench = (log: (line: string) => void) => Promise<void>;
 const benches: Record<string, () => Promise<Bench>> = {
   gateway: async () => runGatewayBench,
   bundles: async () => runBundlesBench,
+  agents: async () => (await import('./agents.bench.ts')).runAgentsBench,
+  realtime: async () => (await import('./realtime.bench.ts')).runRealtimeBench,
 };
 
 const log = (line: string): void => console.log(line);

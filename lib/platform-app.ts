@@ -11,11 +11,14 @@
  *   natGateways        NAT gateways for the Lambda subnets (default 1)
  *   logRetentionDays   CloudWatch log retention (default 30)
  *   logLevel           Powertools log level (default INFO)
+ *   openaiBaseUrl / anthropicBaseUrl / httpToolAllowedHosts   operator settings (lib/resources.ts `settings`)
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { settings } from './resources.ts';
+import type { SettingName } from './route-manifest.types.ts';
 import type { PlatformManifest } from './platform-manifest.ts';
 import { PlatformStack, type DeployTarget } from './platform-stack.ts';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -76,6 +79,12 @@ export const createPlatformApp = (options: PlatformAppOptions): { app: App; stac
     ...optional('natGateways', number('natGateways')),
     ...optional('logRetentionDays', number('logRetentionDays') as RetentionDays | undefined),
     ...optional('logLevel', context('logLevel')),
+    settings: Object.fromEntries(
+      (Object.keys(settings) as SettingName[]).flatMap((name) => {
+        const value = context(name);
+        return value === undefined ? [] : [[name, value]];
+      }),
+    ),
   });
 
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

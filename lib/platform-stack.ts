@@ -13,7 +13,7 @@ import { Storage } from './constructs/storage.construct.ts';
 import { PlatformWebSocketApi } from './constructs/websocket-api.construct.ts';
 import { acknowledge } from './nag.ts';
 import { pascalName, type PlatformManifest } from './platform-manifest.ts';
-import type { StateMachineName } from './route-manifest.types.ts';
+import type { StateMachineName, SettingName } from './route-manifest.types.ts';
 
 export type DeployTarget = 'aws' | 'localstack';
 
@@ -29,6 +29,8 @@ export interface PlatformStackProps extends StackProps {
   databaseUrl?: string;
   oidcIssuer?: string;
   oidcAudience?: string;
+  /** Operator settings (lib/resources.ts `settings`), from context keys of the same names. */
+  settings?: Partial<Record<SettingName, string>>;
   /** Keep data (tables, bucket, database, secrets) when the stack is deleted. Default true. */
   retainData?: boolean;
   deletionProtection?: boolean;
@@ -107,6 +109,7 @@ export class PlatformStack extends Stack {
       stateMachineName,
       websocket: { callbackUrl: websocket.callbackUrl, apiId: websocket.api.apiId, stageName: websocket.stageName },
       oidc: { ...(props.oidcIssuer ? { issuer: props.oidcIssuer } : {}), ...(props.oidcAudience ? { audience: props.oidcAudience } : {}) },
+      settings: props.settings ?? {},
       s3ForcePathStyle: props.target === 'localstack',
       extraAssets: { [MIGRATE_FUNCTION]: ['migrations'] },
     });

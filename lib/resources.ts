@@ -2,7 +2,7 @@
  * Names and shapes of the shared resources, read by the CDK stack and by the local runtime so that both
  * create the same tables and hand handlers the same environment variables.
  */
-import type { SecretName, StateMachineName, TableName } from './route-manifest.types.ts';
+import type { SecretName, SettingName, StateMachineName, TableName } from './route-manifest.types.ts';
 
 export interface TableShape {
   partitionKey: string;
@@ -61,3 +61,14 @@ export const cors = {
   // Readable by browser scripts: optimistic concurrency (ETag) and back-off (Retry-After).
   exposeHeaders: ['ETag', 'Retry-After', 'Location'],
 } as const;
+
+/**
+ * Operator settings: plain (non-secret) values a function reads from its environment. Deployed, each comes
+ * from the CDK context key of the same name (`-c openaiBaseUrl=...`) and reaches only the functions whose
+ * manifest `access.settings` name it; locally the runtime passes the variable through from its own environment.
+ */
+export const settings: Record<SettingName, { env: string; description: string }> = {
+  openaiBaseUrl: { env: 'OPENAI_BASE_URL', description: 'OpenAI-compatible server for the openai provider (default: the public API)' },
+  anthropicBaseUrl: { env: 'ANTHROPIC_BASE_URL', description: 'Anthropic API base URL (default: the public API)' },
+  httpToolAllowedHosts: { env: 'HTTP_TOOL_ALLOWED_HOSTS', description: "Hosts the http_request tool may call (comma-separated; empty: the tool is off)" },
+};

@@ -12,6 +12,8 @@ export type TableName = 'connections' | 'idempotency' | 'rateLimits';
 /** Secrets the stack creates; each maps to an env var holding the secret ARN (locally: the value). */
 export type SecretName = 'jwtSigningKey' | 'openaiApiKey' | 'anthropicApiKey';
 export type StateMachineName = 'echo' | 'agent';
+/** Operator settings (lib/resources.ts `settings`): deploy context locally passed through from the environment. */
+export type SettingName = 'openaiBaseUrl' | 'anthropicBaseUrl' | 'httpToolAllowedHosts';
 
 export interface HttpRoute {
   method: HttpMethod;
@@ -38,6 +40,8 @@ export interface Access {
   stateMachines?: StateMachineName[];
   /** May call the WebSocket @connections management API. */
   websocketManagement?: boolean;
+  /** Operator settings this function reads. */
+  settings?: SettingName[];
 }
 
 export interface FunctionSpec {

@@ -16,7 +16,7 @@ import { CreateTableCommand, DynamoDBClient, ListTablesCommand, type CreateTable
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import type { FunctionSpec, StateMachineSpec } from '../lib/route-manifest.types.ts';
-import { env as envNames, secrets, stateMachineEnv, tables } from '../lib/resources.ts';
+import { env as envNames, secrets, settings, stateMachineEnv, tables } from '../lib/resources.ts';
 import { runAuthorizer } from './authorizer.ts';
 import { close, listen } from './http-util.ts';
 import { LocalLambdas } from './lambda.ts';
@@ -207,7 +207,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     };
     for (const [name, table] of Object.entries(tableNames)) handlerEnv[tables[name as keyof typeof tables].env] = table;
     for (const m of manifest.stateMachines) handlerEnv[stateMachineEnv(m.name)] = stateMachineArn(region, stage, m.name);
-    for (const name of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'HTTP_TOOL_ALLOWED_HOSTS', 'HTTP_TOOL_ALLOW_PRIVATE_NETWORKS']) {
+    // Provider keys and operator settings come from the developer's own environment, as `cdk deploy` takes them from context.
+    for (const name of ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', ...Object.values(settings).map((s) => s.env), 'HTTP_TOOL_ALLOW_PRIVATE_NETWORKS']) {
       const value = process.env[name];
       if (value !== undefined) handlerEnv[name] = value;
     }

@@ -48,6 +48,27 @@ interface Connection {
   multiValueHeaders: Record<string, string[]>;
   idleTimer?: NodeJS.Timeout;
   maxTimer?: NodeJS.Timeout;
+  /** Dropped by `vanishConnection`: no `$disconnect` will be delivered. */
+  vanished?: boolean;
+}
+
+/** Every running gateway's connections, for the test hook below. */
+const liveGateways = new Set<Map<string, Connection>>();
+
+/**
+ * Test hook: kills a connection the way a vanished client or a lost API Gateway node would, without the
+ * `$disconnect` route ever running, so its DynamoDB items stay behind until a fan-out meets GoneException.
+ * Returns false when no running gateway has that connection.
+ */
+export function vanishConnection(connectionId: string): boolean {
+  for (const connections of liveGateways) {
+    const c = connections.get(connectionId);
+    if (!c) continue;
+    c.vanished = true;
+    c.socket.terminate();
+    return true;
+  }
+  return false;
 }
 
 /** API Gateway connection ids look like `L0SM9cOFvHcCIhw=`: 12 random bytes, base64. */
@@ -60,6 +81,7 @@ export function createWebSocketGateway(options: WebSocketGatewayOptions): { serv
   const routes = new Map<string, FunctionSpec>();
   for (const fn of options.functions) for (const key of fn.websocket ?? []) routes.set(key, fn);
   const connections = new Map<string, Connection>();
+  liveGateways.add(connections);
   const pending = new Set<Promise<unknown>>();
   const track = (p: Promise<unknown>) => {
     pending.add(p);
@@ -160,7 +182,7 @@ export function createWebSocketGateway(options: WebSocketGatewayOptions): { serv
         clearTimeout(c.idleTimer);
         clearTimeout(c.maxTimer);
         connections.delete(c.id);
-        track(onDisconnect(c, code, reason.toString()));
+        if (!c.vanished) track(onDisconnect(c, code, reason.toString()));
       });
       ws.on('error', () => undefined);
     });
@@ -269,18 +291,20 @@ export function createWebSocketGateway(options: WebSocketGatewayOptions): { serv
     });
   });
   const close = async (): Promise<void> => {
+    liveGateways.delete(connections);
     const closed = [...connections.values()].map((c) => new Promise((resolve) => {
       c.socket.once('close', resolve);
       c.socket.terminate();
     }));
     await Promise.all(closed);
+    // $disconnect handlers of the terminated sockets still reach DynamoDB and @connections (presence
+    // leaves): let them finish while the management API still answers.
+    await Promise.allSettled([...pending]);
     wss.close();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
     });
-    // $disconnect handlers of the terminated sockets still reach DynamoDB: let them finish first.
-    await Promise.allSettled([...pending]);
   };
   return { server, close };
 }

@@ -1,13 +1,11 @@
 /** `$connect`: the authorizer has already accepted `?token=`; remember the connection and its principal. */
 import { principalFrom } from '#shared/principal.ts';
 import { wsHandler } from '#shared/websocket.ts';
-import { ConnectionRepository, connectionItem } from './connection.repository.ts';
-
-let connections: ConnectionRepository | undefined;
+import { connectionItem } from './connection.repository.ts';
+import { connections } from './realtime.adapters.ts';
 
 export const handler = wsHandler(async (event) => {
   const principal = principalFrom(event.requestContext.authorizer);
-  connections ??= ConnectionRepository.fromEnv();
-  await connections.put(connectionItem(event.requestContext.connectionId, principal, new Date()));
+  await connections().put(connectionItem(event.requestContext.connectionId, principal, new Date(event.requestContext.connectedAt ?? Date.now())));
   return { statusCode: 200, body: '' };
 });

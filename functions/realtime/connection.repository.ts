@@ -1,6 +1,17 @@
-/** WebSocket connections in the `connections` DynamoDB table (pk `conn#<id>`, sk `meta`, TTL `expiresAt`). */
+/**
+ * WebSocket connections and their channel subscriptions in the `connections` DynamoDB table:
+ *
+ *   connection    pk `conn#<id>`  sk `meta`            gsi1pk `user#<tenant>#<user>`  gsi1sk `conn#<id>`
+ *   subscription  pk `conn#<id>`  sk `sub#<channel>`   gsi1pk `chan#<channel>`        gsi1sk `conn#<id>`
+ *
+ * One partition per connection, so `$disconnect` (and pruning a gone connection) finds everything to delete
+ * with one Query; gsi1 maps a channel to its subscribed connections for fan-out and presence. `channel` is
+ * the event-log name (`workspace:<id>`, `execution:<id>`, `n8n:<tenant>`). No transactions (dynalite has
+ * none, and none are needed: every write is one idempotent item); `expiresAt` is the TTL backstop for
+ * connections whose `$disconnect` never arrived.
+ */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { tables } from '#lib/resources.ts';
 import type { Principal } from '#shared/principal.ts';
 
@@ -21,7 +32,23 @@ export interface ConnectionItem {
   gsi1sk: string;
 }
 
+export interface SubscriptionItem {
+  pk: string;
+  sk: string;
+  connectionId: string;
+  channel: string;
+  userId: string;
+  tenantId: string;
+  subscribedAt: string;
+  expiresAt: number;
+  gsi1pk: string;
+  gsi1sk: string;
+}
+
 export const connectionKey = (connectionId: string) => ({ pk: `conn#${connectionId}`, sk: 'meta' as const });
+const subscriptionKey = (connectionId: string, channel: string) => ({ pk: `conn#${connectionId}`, sk: `sub#${channel}` });
+
+const expiresAt = (connectedAt: Date): number => Math.floor(connectedAt.getTime() / 1000) + CONNECTION_TTL_SECONDS;
 
 export const connectionItem = (connectionId: string, principal: Principal, now: Date): ConnectionItem => ({
   ...connectionKey(connectionId),
@@ -30,10 +57,26 @@ export const connectionItem = (connectionId: string, principal: Principal, now: 
   tenantId: principal.tenantId,
   roles: principal.roles.join(','),
   connectedAt: now.toISOString(),
-  expiresAt: Math.floor(now.getTime() / 1000) + CONNECTION_TTL_SECONDS,
+  expiresAt: expiresAt(now),
   gsi1pk: `user#${principal.tenantId}#${principal.userId}`,
   gsi1sk: `conn#${connectionId}`,
 });
+
+/** A subscription lives no longer than its connection can (2 h from connect). */
+export const subscriptionItem = (connectionId: string, channel: string, principal: Principal, connectedAt: Date, now: Date): SubscriptionItem => ({
+  ...subscriptionKey(connectionId, channel),
+  connectionId,
+  channel,
+  userId: principal.userId,
+  tenantId: principal.tenantId,
+  subscribedAt: now.toISOString(),
+  expiresAt: expiresAt(connectedAt),
+  gsi1pk: `chan#${channel}`,
+  gsi1sk: `conn#${connectionId}`,
+});
+
+const isSubscription = (item: Record<string, unknown>): item is SubscriptionItem & Record<string, unknown> =>
+  typeof item.sk === 'string' && item.sk.startsWith('sub#');
 
 export class ConnectionRepository {
   readonly #db: DynamoDBDocumentClient;
@@ -53,7 +96,83 @@ export class ConnectionRepository {
     await this.#db.send(new PutCommand({ TableName: this.#table, Item: item }));
   }
 
+  /** Forgets the connection item only; see `removeConnection` for the connection with its subscriptions. */
   async delete(connectionId: string): Promise<void> {
     await this.#db.send(new DeleteCommand({ TableName: this.#table, Key: connectionKey(connectionId) }));
+  }
+
+  async putSubscription(item: SubscriptionItem): Promise<void> {
+    await this.#db.send(new PutCommand({ TableName: this.#table, Item: item }));
+  }
+
+  /** True when there was such a subscription. */
+  async deleteSubscription(connectionId: string, channel: string): Promise<boolean> {
+    const { Attributes } = await this.#db.send(
+      new DeleteCommand({ TableName: this.#table, Key: subscriptionKey(connectionId, channel), ReturnValues: 'ALL_OLD' }),
+    );
+    return Attributes !== undefined;
+  }
+
+  /** Subscriptions to `channel` (all pages of gsi1), or only the first `limit`. */
+  async subscribersOf(channel: string, limit?: number): Promise<SubscriptionItem[]> {
+    const items: SubscriptionItem[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#db.send(
+        new QueryCommand({
+          TableName: this.#table,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': `chan#${channel}` },
+          ExclusiveStartKey: start,
+          ...(limit !== undefined ? { Limit: limit - items.length } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) if (isSubscription(item)) items.push(item);
+      start = page.LastEvaluatedKey;
+    } while (start && (limit === undefined || items.length < limit));
+    return items;
+  }
+
+  /** Deletes the connection item and all its subscriptions; returns the subscriptions it had. */
+  async removeConnection(connectionId: string): Promise<SubscriptionItem[]> {
+    const items: Array<Record<string, unknown>> = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#db.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `conn#${connectionId}` },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    await this.#deleteAll(items.map((i) => ({ pk: String(i.pk), sk: String(i.sk) })));
+    return items.filter(isSubscription);
+  }
+
+  /** Deletes subscriptions to `channel` (only `userId`'s when given): a removed member stops receiving. */
+  async dropChannel(channel: string, userId?: string): Promise<SubscriptionItem[]> {
+    const subs = (await this.subscribersOf(channel)).filter((s) => userId === undefined || s.userId === userId);
+    await this.#deleteAll(subs.map((s) => ({ pk: s.pk, sk: s.sk })));
+    return subs;
+  }
+
+  async #deleteAll(keys: Array<{ pk: string; sk: string }>): Promise<void> {
+    for (let i = 0; i < keys.length; i += 25) {
+      let requests: Record<string, Array<{ DeleteRequest: { Key: Record<string, unknown> } }>> = {
+        [this.#table]: keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } })),
+      };
+      // BatchWrite may leave items unprocessed under throttling; retry those a few times.
+      for (let attempt = 0; attempt < 5 && Object.keys(requests).length > 0; attempt++) {
+        const { UnprocessedItems } = await this.#db.send(new BatchWriteCommand({ RequestItems: requests }));
+        requests = (UnprocessedItems ?? {}) as typeof requests;
+        if (Object.keys(requests).length > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+      }
+    }
   }
 }

@@ -1,11 +1,12 @@
-/** `$disconnect`: forget the connection (the TTL covers disconnects API Gateway never reports). */
+/**
+ * `$disconnect`: forget the connection and its subscriptions, and tell its workspaces it left. API Gateway
+ * does not always deliver `$disconnect`: fan-out prunes on GoneException and the TTL is the last backstop.
+ */
 import { wsHandler } from '#shared/websocket.ts';
-import { ConnectionRepository } from './connection.repository.ts';
-
-let connections: ConnectionRepository | undefined;
+import { connections, fanout } from './realtime.adapters.ts';
+import { disconnect } from './realtime.service.ts';
 
 export const handler = wsHandler(async (event) => {
-  connections ??= ConnectionRepository.fromEnv();
-  await connections.delete(event.requestContext.connectionId);
+  await disconnect({ subscriptions: connections(), fanout: fanout() }, event.requestContext.connectionId);
   return { statusCode: 200, body: '' };
 });

@@ -12,8 +12,8 @@ import { Construct } from 'constructs';
 import { bundling } from '../bundling.ts';
 import { acknowledge, acknowledgeWildcardResource } from '../nag.ts';
 import { allFunctionSpecs, type PlatformManifest } from '../platform-manifest.ts';
-import { env, secrets as secretShapes, stateMachineEnv, tables as tableShapes } from '../resources.ts';
-import type { FunctionSpec, SecretName, StateMachineName, TableName } from '../route-manifest.types.ts';
+import { env, secrets as secretShapes, settings as settingShapes, stateMachineEnv, tables as tableShapes } from '../resources.ts';
+import type { FunctionSpec, SecretName, SettingName, StateMachineName, TableName } from '../route-manifest.types.ts';
 import type { Database } from './database.construct.ts';
 
 /** Where functions find PostgreSQL: Aurora/existing secret inside the VPC, or a plain URL (LocalStack). */
@@ -37,6 +37,8 @@ export interface FunctionsProps {
   stateMachineName: (name: StateMachineName) => string;
   websocket: { callbackUrl: string; apiId: string; stageName: string };
   oidc: { issuer?: string; audience?: string };
+  /** Operator settings from context; each reaches only the functions that name it. */
+  settings: Partial<Record<SettingName, string>>;
   s3ForcePathStyle: boolean;
   /** Folders copied into a function's bundle, by function name (e.g. migrate -> migrations). */
   extraAssets?: Record<string, string[]>;
@@ -153,6 +155,11 @@ export class PlatformFunctions extends Construct {
       // Whoever verifies platform JWTs also verifies OIDC tokens when an issuer is configured.
       if (props.oidc.issuer) environment[env.oidcIssuer] = props.oidc.issuer;
       if (props.oidc.audience) environment[env.oidcAudience] = props.oidc.audience;
+    }
+
+    for (const name of access.settings ?? []) {
+      const value = props.settings[name];
+      if (value !== undefined) environment[settingShapes[name].env] = value;
     }
 
     for (const machine of access.stateMachines ?? []) {

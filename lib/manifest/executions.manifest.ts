@@ -4,6 +4,9 @@ import type { FunctionSpec, StateMachineSpec } from '../route-manifest.types.ts'
 
 const dir = 'functions/agents/executions';
 
+/** Appending execution events pushes them to `execution:<id>` WebSocket subscribers (functions/realtime/event-fanout.ts). */
+const publishesEvents = { tables: { connections: 'readwrite' }, websocketManagement: true } as const;
+
 export const functions: FunctionSpec[] = [
   {
     name: 'start-execution',
@@ -11,7 +14,8 @@ export const functions: FunctionSpec[] = [
     entry: `${dir}/start-execution.handler.ts`,
     description: "Starts an agent execution (202) on the agent state machine; honours Idempotency-Key",
     http: [routes.startExecutionRoute],
-    access: { database: true, stateMachines: ['agent'] },
+    // bucket read: confirms a just-finished image upload (HeadObject) when the run starts.
+    access: { database: true, bucket: 'read', stateMachines: ['agent'] },
   },
   {
     name: 'get-execution',
@@ -43,7 +47,7 @@ export const functions: FunctionSpec[] = [
     entry: `${dir}/cancel-execution.handler.ts`,
     description: 'Cancels a running execution (StopExecution)',
     http: [routes.cancelExecutionRoute],
-    access: { database: true, stateMachines: ['agent'] },
+    access: { ...publishesEvents, database: true, stateMachines: ['agent'] },
   },
   {
     name: 'decide-approval',
@@ -51,7 +55,7 @@ export const functions: FunctionSpec[] = [
     entry: `${dir}/decide-approval.handler.ts`,
     description: 'Approves or rejects the tool call an execution waits on (SendTaskSuccess)',
     http: [routes.decideApprovalRoute],
-    access: { database: true, stateMachines: ['agent'] },
+    access: { ...publishesEvents, database: true, stateMachines: ['agent'] },
   },
 ];
 
@@ -62,14 +66,14 @@ export const systemFunctions: FunctionSpec[] = [
     domain: 'agents',
     entry: `${dir}/prepare.handler.ts`,
     description: 'Agent state machine: checks the agent and its provider, marks the execution running',
-    access: { database: true, secrets: ['openaiApiKey', 'anthropicApiKey'] },
+    access: { ...publishesEvents, database: true, secrets: ['openaiApiKey', 'anthropicApiKey'], settings: ['openaiBaseUrl', 'anthropicBaseUrl'] },
   },
   {
     name: 'agent-call-model',
     domain: 'agents',
     entry: `${dir}/call-model.handler.ts`,
     description: 'Agent state machine: one streamed model call with its step record and events',
-    access: { database: true, bucket: 'read', secrets: ['openaiApiKey', 'anthropicApiKey'] },
+    access: { ...publishesEvents, database: true, bucket: 'read', secrets: ['openaiApiKey', 'anthropicApiKey'], settings: ['openaiBaseUrl', 'anthropicBaseUrl'] },
     timeoutSeconds: 180,
   },
   {
@@ -77,7 +81,7 @@ export const systemFunctions: FunctionSpec[] = [
     domain: 'agents',
     entry: `${dir}/run-tool.handler.ts`,
     description: 'Agent state machine: runs one tool call and records its result',
-    access: { database: true, bucket: 'readwrite' },
+    access: { ...publishesEvents, database: true, bucket: 'readwrite', settings: ['httpToolAllowedHosts'] },
     timeoutSeconds: 60,
   },
   {
@@ -85,14 +89,14 @@ export const systemFunctions: FunctionSpec[] = [
     domain: 'agents',
     entry: `${dir}/wait-for-approval.handler.ts`,
     description: 'Agent state machine: parks the run on a task token until a human decides',
-    access: { database: true },
+    access: { ...publishesEvents, database: true },
   },
   {
     name: 'agent-mark-failed',
     domain: 'agents',
     entry: `${dir}/mark-failed.handler.ts`,
     description: 'Agent state machine: records why an execution failed',
-    access: { database: true },
+    access: { ...publishesEvents, database: true },
   },
 ];
 

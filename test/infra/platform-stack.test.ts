@@ -5,14 +5,21 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashDirectory } from '../../lib/constructs/migrations.construct.ts';
 import { PROJECT_ROOT } from '../../lib/platform-app.ts';
-import { tables } from '../../lib/resources.ts';
+import { settings, tables } from '../../lib/resources.ts';
+import type { SettingName } from '../../lib/route-manifest.types.ts';
 import { actionsOfRole, lambdaByName, manifest, synthesize, type Synthesized } from './synth.ts';
 
 const STAGE = 'test';
+// Every operator setting given, so the test sees which functions each one reaches.
+const SETTINGS: Record<SettingName, string> = {
+  openaiBaseUrl: 'https://llm.internal.example/v1',
+  anthropicBaseUrl: 'https://anthropic.internal.example',
+  httpToolAllowedHosts: 'api.example.com',
+};
 let synth: Synthesized;
 
 beforeAll(() => {
-  synth = synthesize({ stage: STAGE });
+  synth = synthesize({ stage: STAGE, ...SETTINGS });
 });
 afterAll(() => synth?.cleanup());
 
@@ -115,6 +122,9 @@ describe('functions', () => {
       expect(label + String(actions.includes('execute-api:ManageConnections'))).toBe(label + String(Boolean(spec.access.websocketManagement)));
       expect(label + String(variables.includes('WEBSOCKET_CALLBACK_URL'))).toBe(label + String(Boolean(spec.access.websocketManagement)));
       expect(label + String(actions.includes('states:StartExecution'))).toBe(label + String(Boolean(spec.access.stateMachines?.length)));
+      for (const [name, shape] of Object.entries(settings)) {
+        expect(label + String(variables.includes(shape.env))).toBe(label + String((spec.access.settings ?? []).includes(name as SettingName)));
+      }
       const readsSecrets = Boolean(spec.access.database) || Boolean(spec.access.secrets?.length);
       expect(label + String(actions.includes('secretsmanager:GetSecretValue'))).toBe(label + String(readsSecrets));
     }

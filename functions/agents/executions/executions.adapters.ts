@@ -3,7 +3,7 @@
  * Step Functions, S3 (through the tools' files port) and the model providers with their keys.
  */
 import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { ChannelEventStore, storeOnly, type EventFanout } from '#shared/channel-events.ts';
+import { ChannelEventStore, type EventFanout } from '#shared/channel-events.ts';
 import { getPool } from '#shared/db.ts';
 import { logger } from '#shared/observability.ts';
 import { readSecret } from '#shared/secrets.ts';
@@ -14,13 +14,19 @@ import { filesPort, toolRunner } from '../tools/tools.adapters.ts';
 import { AgentLoop } from './agent-loop.service.ts';
 import { channelExecutionEvents } from './execution-events.ts';
 import { ExecutionRepository } from './execution.repository.ts';
+import { files } from '../agents/agents.adapters.ts';
+import { fileStorage } from '../agents/file-storage.adapters.ts';
+import { confirmUpload } from '../agents/file.service.ts';
+import { createEventFanout } from '#functions/realtime/event-fanout.ts';
 import { ExecutionsService, type Orchestrator } from './executions.service.ts';
 
 /**
- * The ONE place that decides how execution events reach live subscribers. For now they are stored only
- * (readable through GET /v1/executions/{id}/events); the realtime domain's WebSocket fan-out plugs in here.
+ * The ONE place that decides how execution events reach live subscribers: stored in the channel log
+ * (GET /v1/executions/{id}/events, WebSocket resume), then pushed to `execution:<id>` subscribers by the
+ * realtime domain's fan-out. Functions that append events therefore need the connections table and the
+ * @connections API (see lib/manifest/executions.manifest.ts).
  */
-const executionEventFanout = (): EventFanout => storeOnly;
+const executionEventFanout = (): EventFanout => createEventFanout();
 
 let eventStore: Promise<ChannelEventStore> | undefined;
 export const executionEventStore = (): Promise<ChannelEventStore> =>
@@ -77,6 +83,10 @@ export const executionsService = (): Promise<ExecutionsService> => {
       events: channelExecutionEvents(store),
       eventReader: store,
       needsApproval: (name) => toolRunner().needsApproval(name),
+      confirmUploads: async (tenantId, fileIds) => {
+        const [repo, storage] = [await files(), fileStorage()];
+        await Promise.all(fileIds.map((id) => confirmUpload(repo, storage, tenantId, id)));
+      },
     });
   })();
   service.catch(() => (service = undefined));

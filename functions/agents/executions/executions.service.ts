@@ -33,6 +33,8 @@ export interface ExecutionsDeps {
   eventReader: EventReader;
   /** Whether a tool pauses for a decision (the tool runner's answer). */
   needsApproval: (toolName: string) => boolean;
+  /** Marks the tenant's files whose upload finished as uploaded, so a client may start a run right after its PUT. */
+  confirmUploads: (tenantId: string, fileIds: string[]) => Promise<void>;
 }
 
 const IMAGE_TYPES: readonly ImageMediaType[] = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
@@ -115,6 +117,7 @@ export class ExecutionsService {
   async #images(tenantId: string, requested: Array<{ fileId: string }>): Promise<ImageRef[]> {
     if (requested.length === 0) return [];
     const ids = requested.map((i) => i.fileId);
+    await this.#d.confirmUploads(tenantId, ids);
     const found = new Map((await this.#d.repo.uploadedFiles(tenantId, ids)).map((f) => [f.id, f]));
     const errors = requested.flatMap((image, i) => {
       const file = found.get(image.fileId);

@@ -78,8 +78,19 @@ export const createAgent = async (h: Harness, spec: AgentSpec): Promise<string> 
   return id;
 };
 
-/** An uploaded image file of the tenant, as `POST /v1/files` + the upload leave it. */
+/**
+ * An uploaded file of the tenant. The runtime's own tenant goes the way a client does (`POST /v1/files`,
+ * then a PUT to the presigned URL, and the run starts right after, without reading the file back); another
+ * tenant's file is written straight to S3 and the files table, since the test holds no key of that tenant.
+ */
 export const uploadImage = async (h: Harness, tenantId = 'default', content: Buffer = PNG, contentType = 'image/png'): Promise<string> => {
+  if (tenantId === 'default') {
+    const res = await h.rt.fetchJson('/v1/files', { method: 'POST', headers: auth(h.admin), json: { filename: 'pixel', contentType, sizeBytes: content.length } });
+    expect(res.status, res.text).toBe(201);
+    const put = await fetch(res.body.uploadUrl, { method: 'PUT', headers: res.body.headers, body: new Uint8Array(content) });
+    expect(put.status).toBe(200);
+    return res.body.fileId;
+  }
   const id = `fil_${randomBytes(12).toString('base64url')}`;
   const key = `tenants/${tenantId}/uploads/${id}`;
   const s3 = new S3Client({ endpoint: h.rt.env.AWS_ENDPOINT_URL_S3, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });

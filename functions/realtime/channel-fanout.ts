@@ -1,0 +1,142 @@
+/**
+ * Pushes frames to the WebSocket connections subscribed to a channel, through the @connections API
+ * (`@aws-sdk/client-apigatewaymanagementapi`): the realtime implementation of the EventFanout port.
+ *
+ * - Bounded concurrency across connections; the frames of one connection go in order, one at a time, so a
+ *   batch of events arrives in seq order.
+ * - GoneException: the connection is dead without a `$disconnect` (client vanished, or API Gateway lost
+ *   it); it and its subscriptions are removed and the other subscribers of its workspaces see it leave.
+ * - Any other failure is retried by the SDK client (standard retry mode: throttling, 5xx, network), then
+ *   logged; the rest of the fan-out carries on.
+ */
+import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import type { ChannelEvent, EventFanout } from '#shared/channel-events.ts';
+import { env } from '#lib/resources.ts';
+import { logger } from '#shared/observability.ts';
+import type { ConnectionRepository, SubscriptionItem } from './connection.repository.ts';
+import { eventFrameText, presenceEventFrame } from './frames.ts';
+
+/**
+ * Presence joins and leaves are pushed only in channels with at most this many subscribers: each one is a
+ * post to every subscriber, so a crowd connecting or leaving at once would cost n² posts. Larger channels
+ * still answer the `presence` action.
+ */
+export const PRESENCE_PUSH_MAX_SUBSCRIBERS = 100;
+
+export type PostOutcome = 'ok' | 'gone' | 'failed';
+
+/** Posts one frame to one connection. */
+export interface FramePoster {
+  post(connectionId: string, text: string): Promise<PostOutcome>;
+}
+
+export class ManagementApiPoster implements FramePoster {
+  readonly #client: ApiGatewayManagementApiClient;
+  constructor(client: ApiGatewayManagementApiClient) {
+    this.#client = client;
+  }
+
+  /** The endpoint is WEBSOCKET_CALLBACK_URL (https://{api}.execute-api.{region}.amazonaws.com/{stage}). */
+  static fromEnv(): ManagementApiPoster {
+    const endpoint = process.env[env.websocketCallbackUrl];
+    if (!endpoint) throw new Error(`${env.websocketCallbackUrl} is not set`);
+    return new ManagementApiPoster(new ApiGatewayManagementApiClient({ endpoint, maxAttempts: 3 }));
+  }
+
+  async post(connectionId: string, text: string): Promise<PostOutcome> {
+    try {
+      await this.#client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(text, 'utf8') }));
+      return 'ok';
+    } catch (error) {
+      if (error instanceof GoneException || (error as { name?: string }).name === 'GoneException') return 'gone';
+      logger.warn('PostToConnection failed after retries', { connectionId, error: error as Error });
+      return 'failed';
+    }
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+export const forEachLimit = async <T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> => {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+};
+
+export interface FanoutResult {
+  delivered: number;
+  gone: number;
+  failed: number;
+}
+
+export class ChannelFanout implements EventFanout {
+  readonly #connections: ConnectionRepository;
+  readonly #poster: FramePoster;
+  readonly #concurrency: number;
+
+  constructor(connections: ConnectionRepository, poster: FramePoster, options: { concurrency?: number } = {}) {
+    this.#connections = connections;
+    this.#poster = poster;
+    this.#concurrency = options.concurrency ?? Number(process.env.FANOUT_CONCURRENCY ?? 50);
+  }
+
+  /** The EventFanout port: stored events to every subscriber of their channel (of that tenant). */
+  async fanOut(tenantId: string, events: ChannelEvent[]): Promise<void> {
+    const byChannel = new Map<string, ChannelEvent[]>();
+    for (const e of events) byChannel.set(e.channel, [...(byChannel.get(e.channel) ?? []), e]);
+    for (const [channel, list] of byChannel) {
+      const frames = list.sort((a, b) => a.seq - b.seq).map(eventFrameText);
+      await this.pushToChannel(tenantId, channel, frames);
+    }
+  }
+
+  /** Sends `frames` in order to each subscriber of `channel`; prunes connections that are gone. */
+  async pushToChannel(
+    tenantId: string,
+    channel: string,
+    frames: string[],
+    options: { announceLeaves?: boolean; maxSubscribers?: number } = {},
+  ): Promise<FanoutResult> {
+    const result: FanoutResult = { delivered: 0, gone: 0, failed: 0 };
+    const max = options.maxSubscribers;
+    const found = await this.#connections.subscribersOf(channel, max === undefined ? undefined : max + 1);
+    if (max !== undefined && found.length > max) return result;
+    // Channel ids are unique across tenants; the tenant filter is a second lock on the door.
+    const subscribers = found.filter((s) => s.tenantId === tenantId);
+    const pruned: SubscriptionItem[] = [];
+    await forEachLimit(subscribers, this.#concurrency, async (sub) => {
+      for (const text of frames) {
+        const outcome = await this.#poster.post(sub.connectionId, text);
+        if (outcome === 'gone') {
+          result.gone++;
+          pruned.push(...(await this.#connections.removeConnection(sub.connectionId).catch((error: unknown) => {
+            logger.warn('Could not remove a gone connection', { connectionId: sub.connectionId, error: error as Error });
+            return [];
+          })));
+          return;
+        }
+        if (outcome === 'failed') result.failed++;
+        else result.delivered++;
+      }
+    });
+    if (result.gone > 0) logger.info('Pruned gone connections', { channel, gone: result.gone });
+    if (options.announceLeaves !== false) await this.announceLeaves(pruned);
+    return result;
+  }
+
+  /** Pushes a presence frame to a workspace's subscribers, unless the channel is too crowded for that. */
+  async pushPresence(tenantId: string, channel: string, frame: object, options: { announceLeaves?: boolean } = {}): Promise<void> {
+    await this.pushToChannel(tenantId, channel, [JSON.stringify(frame)], { ...options, maxSubscribers: PRESENCE_PUSH_MAX_SUBSCRIBERS });
+  }
+
+  /** Tells the remaining subscribers of each workspace that these subscriptions left. */
+  async announceLeaves(left: SubscriptionItem[]): Promise<void> {
+    for (const sub of left) {
+      if (!sub.channel.startsWith('workspace:')) continue;
+      const frame = presenceEventFrame(sub.channel, 'presence.leave', sub.userId, sub.connectionId);
+      // One level only: connections found gone while announcing are pruned, not announced again.
+      await this.pushPresence(sub.tenantId, sub.channel, frame, { announceLeaves: false });
+    }
+  }
+}

@@ -1,0 +1,8 @@
+import { created, httpHandler } from '#shared/http.ts';
+import { workspaces } from './realtime.adapters.ts';
+import { createWorkspaceRoute } from './realtime.routes.ts';
+import { createWorkspace } from './workspace.service.ts';
+
+export const handler = httpHandler(createWorkspaceRoute, async ({ principal, body }) =>
+  created(await createWorkspace(await workspaces(), principal, body)),
+);

@@ -1,0 +1,44 @@
+/** The realtime domain's adapters, built once per cold start by the handlers that need them. */
+import { ChannelEventStore, type EventFanout } from '#shared/channel-events.ts';
+import { createEventFanout } from '#functions/realtime/event-fanout.ts';
+import { getPool, type Queryable } from '#shared/db.ts';
+import { ChannelFanout, ManagementApiPoster } from './channel-fanout.ts';
+import { ConnectionRepository } from './connection.repository.ts';
+import type { ExecutionTenants } from './workspace.access.ts';
+import { WorkspaceRepository } from './workspace.repository.ts';
+
+const UNDEFINED_TABLE = '42P01';
+
+/** Executions are the agents domain's; only their tenant matters here. */
+export class PgExecutionTenants implements ExecutionTenants {
+  readonly #db: Queryable;
+  constructor(db: Queryable) {
+    this.#db = db;
+  }
+
+  async tenantOf(executionId: string): Promise<string | undefined> {
+    try {
+      const { rows } = await this.#db.query<{ tenant_id: string }>('SELECT tenant_id FROM executions WHERE id = $1', [executionId]);
+      return rows[0]?.tenant_id;
+    } catch (error) {
+      // A deployment without the agents domain has no executions: nothing to watch.
+      if ((error as { code?: string }).code === UNDEFINED_TABLE) return undefined;
+      throw error;
+    }
+  }
+}
+
+let connectionRepo: ConnectionRepository | undefined;
+let framePoster: ManagementApiPoster | undefined;
+let channelFanout: ChannelFanout | undefined;
+let eventFanout: EventFanout | undefined;
+
+export const connections = (): ConnectionRepository => (connectionRepo ??= ConnectionRepository.fromEnv());
+export const poster = (): ManagementApiPoster => (framePoster ??= ManagementApiPoster.fromEnv());
+/** Presence frames and replies go straight to connections (nothing stored). */
+export const fanout = (): ChannelFanout => (channelFanout ??= new ChannelFanout(connections(), poster()));
+
+export const workspaces = async (): Promise<WorkspaceRepository> => new WorkspaceRepository(await getPool());
+export const executionTenants = async (): Promise<ExecutionTenants> => new PgExecutionTenants(await getPool());
+/** Publishing stores, then fans out with the same port the agents use (push failures logged, not thrown). */
+export const channelEvents = async (): Promise<ChannelEventStore> => new ChannelEventStore(await getPool(), (eventFanout ??= createEventFanout()));

@@ -1,0 +1,121 @@
+/**
+ * WebSocket use cases: subscribe (with resume), unsubscribe, publish, presence, and leaving on disconnect.
+ *
+ * Resume without gaps or repeats: a subscription is registered in DynamoDB *before* the log is read, so
+ * every event is either in the replay (stored before the read) or fanned out live to this connection
+ * (stored after the registration), and around that boundary possibly both. Each frame carries its `seq`:
+ * clients keep the last seq they handled and drop anything at or below it, and order by seq (docs/realtime.md).
+ */
+import type { ChannelEvent } from '#shared/channel-events.ts';
+import { BadRequestError } from '#shared/errors.ts';
+import type { Principal } from '#shared/principal.ts';
+import type { PostOutcome } from './channel-fanout.ts';
+import { subscriptionItem, type SubscriptionItem } from './connection.repository.ts';
+import { eventFrameText, presenceEventFrame } from './frames.ts';
+import { resolveChannel, type ExecutionTenants, type WorkspaceLookup } from './workspace.access.ts';
+import { MESSAGE_KIND } from './workspace.service.ts';
+
+/** Events replayed per subscribe; beyond it the ack says `complete: false` and the client subscribes again. */
+export const MAX_REPLAY = 1000;
+const REPLAY_PAGE = 200;
+
+export interface RealtimePorts {
+  workspaces: WorkspaceLookup;
+  executions: ExecutionTenants;
+  subscriptions: {
+    putSubscription(item: SubscriptionItem): Promise<void>;
+    deleteSubscription(connectionId: string, channel: string): Promise<boolean>;
+    subscribersOf(channel: string, limit?: number): Promise<SubscriptionItem[]>;
+    removeConnection(connectionId: string): Promise<SubscriptionItem[]>;
+  };
+  events: {
+    listAfter(tenantId: string, channel: string, afterSeq: number, limit: number): Promise<ChannelEvent[]>;
+    head(channel: string): Promise<number>;
+    append(tenantId: string, channel: string, events: Array<{ kind: string; data?: unknown }>): Promise<ChannelEvent[]>;
+  };
+  fanout: {
+    pushPresence(tenantId: string, channel: string, frame: object): Promise<void>;
+    announceLeaves(left: SubscriptionItem[]): Promise<void>;
+  };
+  /** Posts a frame to the caller's own connection. */
+  send(connectionId: string, text: string): Promise<PostOutcome>;
+}
+
+export interface Caller {
+  principal: Principal;
+  connectionId: string;
+  connectedAt: Date;
+}
+
+export const subscribe = async (
+  ports: RealtimePorts,
+  caller: Caller,
+  frame: { channel: string; afterSeq?: number | undefined },
+): Promise<object | undefined> => {
+  const { principal, connectionId } = caller;
+  const channel = await resolveChannel(ports, principal, frame.channel, 'read');
+  await ports.subscriptions.putSubscription(subscriptionItem(connectionId, channel.log, principal, caller.connectedAt, new Date()));
+
+  let replayed = 0;
+  let complete = true;
+  if (frame.afterSeq !== undefined) {
+    let last = frame.afterSeq;
+    for (;;) {
+      const page = await ports.events.listAfter(principal.tenantId, channel.log, last, REPLAY_PAGE);
+      for (const event of page) {
+        if ((await ports.send(connectionId, eventFrameText(event))) === 'gone') return undefined;
+        replayed++;
+        last = event.seq;
+      }
+      if (page.length < REPLAY_PAGE) break;
+      if (replayed >= MAX_REPLAY) {
+        complete = false;
+        break;
+      }
+    }
+  }
+  const headSeq = await ports.events.head(channel.log);
+  if (channel.kind === 'workspace') {
+    await ports.fanout.pushPresence(principal.tenantId, channel.log, presenceEventFrame(channel.log, 'presence.join', principal.userId, connectionId));
+  }
+  return { type: 'subscribed', channel: channel.name, headSeq, replayed, complete };
+};
+
+/** Idempotent; needs no access check (it only removes the caller's own subscription). */
+export const unsubscribe = async (ports: RealtimePorts, caller: Caller, frame: { channel: string }): Promise<object> => {
+  const { principal, connectionId } = caller;
+  const log = frame.channel === 'n8n' ? `n8n:${principal.tenantId}` : frame.channel;
+  const existed = await ports.subscriptions.deleteSubscription(connectionId, log);
+  if (existed && log.startsWith('workspace:')) {
+    await ports.fanout.pushPresence(principal.tenantId, log, presenceEventFrame(log, 'presence.leave', principal.userId, connectionId));
+  }
+  return { type: 'unsubscribed', channel: frame.channel };
+};
+
+/** Stores a message in the workspace's log (next seq) and fans it out to every subscriber, the sender too. */
+export const publish = async (ports: RealtimePorts, caller: Caller, frame: { channel: string; data: unknown }): Promise<object> => {
+  const { principal } = caller;
+  const channel = await resolveChannel(ports, principal, frame.channel, 'write');
+  const [stored] = await ports.events.append(principal.tenantId, channel.log, [{ kind: MESSAGE_KIND, data: { userId: principal.userId, body: frame.data } }]);
+  return { type: 'published', channel: channel.name, seq: stored!.seq };
+};
+
+export const presence = async (ports: RealtimePorts, caller: Caller, frame: { channel: string }): Promise<object> => {
+  const channel = await resolveChannel(ports, caller.principal, frame.channel, 'read');
+  if (channel.kind !== 'workspace') throw new BadRequestError('Presence is kept for workspace channels only', [{ path: 'channel', message: 'Expected workspace:<id>' }]);
+  const members = new Map<string, string[]>();
+  for (const sub of await ports.subscriptions.subscribersOf(channel.log)) {
+    if (sub.tenantId === caller.principal.tenantId) members.set(sub.userId, [...(members.get(sub.userId) ?? []), sub.connectionId]);
+  }
+  return {
+    type: 'presence',
+    channel: channel.name,
+    members: [...members].sort(([a], [b]) => a.localeCompare(b)).map(([userId, connectionIds]) => ({ userId, connectionIds })),
+  };
+};
+
+/** `$disconnect`: forget the connection and its subscriptions; its workspaces see it leave. */
+export const disconnect = async (ports: Pick<RealtimePorts, 'subscriptions' | 'fanout'>, connectionId: string): Promise<void> => {
+  const left = await ports.subscriptions.removeConnection(connectionId);
+  await ports.fanout.announceLeaves(left);
+};
