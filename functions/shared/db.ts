@@ -65,8 +65,9 @@ export const closePool = async (): Promise<void> => {
 /** Anything that runs a query: the pool or a client inside a transaction. */
 export type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
-export const withTransaction = async <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
-  const client = await (await getPool()).connect();
+/** Runs `fn` in one transaction on a client of `pool`: committed when it resolves, rolled back when it throws. */
+export const transaction = async <T>(pool: Pick<pg.Pool, 'connect'>, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+  const client = await pool.connect();
   try {
     await client.query('BEGIN');
     const result = await fn(client);
@@ -79,3 +80,6 @@ export const withTransaction = async <T>(fn: (client: pg.PoolClient) => Promise<
     client.release();
   }
 };
+
+/** A transaction on the shared pool. */
+export const withTransaction = async <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => transaction(await getPool(), fn);

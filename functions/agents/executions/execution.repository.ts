@@ -3,6 +3,7 @@
  * (`WHERE status NOT IN terminal`) so that a task finishing after a cancel cannot overwrite it.
  */
 import type pg from 'pg';
+import { transaction, type Queryable } from '#shared/db.ts';
 import type {
   AgentDefinition,
   ExecutionError,
@@ -15,7 +16,6 @@ import type {
 } from './execution.ts';
 
 type Pool = Pick<pg.Pool, 'query' | 'connect'>;
-type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
 interface ExecutionRow {
   id: string;
@@ -139,20 +139,6 @@ export interface ToolStepResult {
 
 const json = (value: unknown): string | null => (value === undefined || value === null ? null : JSON.stringify(value));
 
-const inTransaction = async <T>(pool: Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-};
 
 export class ExecutionRepository {
   readonly #pool: Pool;
@@ -194,7 +180,7 @@ export class ExecutionRepository {
    * Idempotency-Key created (the unique index decides, inside this one transaction).
    */
   async create(e: NewExecution): Promise<{ execution: ExecutionRecord; created: boolean }> {
-    return inTransaction(this.#pool, async (client) => {
+    return transaction(this.#pool, async (client) => {
       const { rows } = await client.query<ExecutionRow>(
         `INSERT INTO executions (id, tenant_id, agent_id, agent_version, input, created_by, idempotency_key)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -260,7 +246,7 @@ export class ExecutionRepository {
 
   /** A model call that failed (it will be retried or end the run): recorded for the steps list. */
   async recordFailedModelStep(id: string, step: NewModelStep): Promise<number> {
-    return inTransaction(this.#pool, async (client) => {
+    return transaction(this.#pool, async (client) => {
       const stepNo = await this.reserveSteps(id, 1, client);
       await this.#insertModelStep(client, id, stepNo, step);
       return stepNo;
@@ -277,7 +263,7 @@ export class ExecutionRepository {
     message: Extract<StoredMessage, { role: 'assistant' }>['content'],
     toolSteps: NewToolStep[],
   ): Promise<{ stepNo: number; messageIdx: number; toolStepNos: number[] }> {
-    return inTransaction(this.#pool, async (client) => {
+    return transaction(this.#pool, async (client) => {
       const stepNo = await this.reserveSteps(id, 1 + toolSteps.length, client);
       await this.#insertModelStep(client, id, stepNo, step);
       await client.query(
@@ -316,7 +302,7 @@ export class ExecutionRepository {
 
   /** The tool's result and its message (at the index CallModel reserved), in one transaction. */
   async recordToolResult(id: string, stepNo: number, messageIdx: number, result: ToolStepResult, message: Extract<StoredMessage, { role: 'tool' }>['content']): Promise<void> {
-    await inTransaction(this.#pool, async (client) => {
+    await transaction(this.#pool, async (client) => {
       await client.query(
         `UPDATE execution_steps SET output = $3, output_ref = $4, error = $5, latency_ms = $6, started_at = $7,
            finished_at = date_trunc('milliseconds', clock_timestamp())
@@ -378,7 +364,7 @@ export class ExecutionRepository {
    * the token. Undefined when the execution is not waiting.
    */
   async decide(tenantId: string, id: string, decision: { approved: boolean; decidedBy: string; comment?: string }): Promise<{ token: string; call: PendingToolCall } | undefined> {
-    return inTransaction(this.#pool, async (client) => {
+    return transaction(this.#pool, async (client) => {
       const { rows } = await client.query<{ pending_task_token: string; pending_tool_call: PendingToolCall }>(
         `UPDATE executions e SET status = 'running', pending_task_token = NULL, pending_tool_call = NULL
          FROM (SELECT id, pending_task_token, pending_tool_call FROM executions WHERE id = $1 AND tenant_id = $2 FOR UPDATE) old
