@@ -8,6 +8,7 @@ import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRuntime, type JsonResponse, type TestRuntime } from '../support/runtime.ts';
+import { errorPaths, problemOf } from '../support/problem.ts';
 
 let rt: TestRuntime;
 let db: pg.Pool;
@@ -21,13 +22,6 @@ afterAll(async () => {
 });
 
 const asAdmin = (init: RequestInit & { json?: unknown } = {}) => ({ ...init, headers: { 'x-api-key': rt.apiKey, ...(init.headers ?? {}) } });
-const problemOf = (res: JsonResponse) => {
-  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({ type: expect.any(String), title: expect.any(String), status: res.status, detail: expect.any(String) });
-  expect(res.text).not.toMatch(/\n\s+at /);
-  return res.body as { errors?: Array<{ path: string; message: string }> };
-};
-const errorPaths = (res: JsonResponse): string[] => (problemOf(res).errors ?? []).map((e) => e.path);
 const keyCount = async (): Promise<number> => Number((await db.query('SELECT count(*) AS n FROM api_keys')).rows[0].n);
 const tenantCount = async (): Promise<number> => Number((await db.query('SELECT count(*) AS n FROM tenants')).rows[0].n);
 

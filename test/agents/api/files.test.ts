@@ -4,7 +4,8 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestRuntime, type JsonResponse, type TestRuntime } from '../../support/runtime.ts';
+import { startTestRuntime, type TestRuntime } from '../../support/runtime.ts';
+import { errorPaths, problemOf } from '../../support/problem.ts';
 
 let rt: TestRuntime;
 let db: pg.Pool;
@@ -24,13 +25,6 @@ afterAll(async () => {
 
 type Init = RequestInit & { json?: unknown };
 const as = (headers: Record<string, string>, init: Init = {}): Init => ({ ...init, headers: { ...headers, ...(init.headers as Record<string, string>) } });
-const problemOf = (res: JsonResponse) => {
-  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({ type: expect.any(String), title: expect.any(String), status: res.status, detail: expect.any(String) });
-  expect(res.text).not.toMatch(/\n\s+at /);
-  return res.body as { errors?: Array<{ path: string; message: string }> };
-};
-const errorPaths = (res: JsonResponse): string[] => (problemOf(res).errors ?? []).map((e) => e.path);
 const fileCount = async (): Promise<number> => (await db.query('SELECT count(*)::int AS n FROM files')).rows[0].n;
 
 // A 1x1 transparent PNG.
