@@ -3,14 +3,25 @@
  * embedded local runtime (publish Lambda -> PostgreSQL seq -> DynamoDB subscriber lookup -> @connections
  * posts, bounded concurrency) against a bare `ws` server broadcasting the same frame to the same number of
  * clients, both in this run on this machine. Only the ratio means anything.
+ *
+ * End-to-end event latency: agent executions against the scripted model server (in this process, so its
+ * `tokensSent` clock is ours) with a WebSocket subscriber of `execution:<id>`; each token's time from the
+ * model server writing it to the subscriber receiving the `execution.token` event that carries it, p50/p99.
+ * Dominated by design by the token batching (one event per 100 ms or 200 chars).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { startLocalRuntime } from '#local/runtime.ts';
+import { startScriptedModelServer, type ScriptedModelServer } from '../test/model-server/scripted-model-server.ts';
 
 const SIZES = (process.env.BENCH_REALTIME_SIZES ?? '100,1000').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_REALTIME_ROUNDS ?? 5);
+const LATENCY_EXECUTIONS = Number(process.env.BENCH_REALTIME_LATENCY_EXECUTIONS ?? 4);
+const LATENCY_TOKENS = Number(process.env.BENCH_REALTIME_LATENCY_TOKENS ?? 100);
+const LATENCY_TOKEN_GAP_MS = 5;
+/** One execution may take this long before the bench gives up on it. */
+const EXECUTION_TIMEOUT_MS = 30_000;
 
 /** The frame a subscriber receives for a published "round 0" message, to make the baseline send the same bytes. */
 const FRAME_TEMPLATE = JSON.stringify({
@@ -127,10 +138,121 @@ async function bareFanout(n: number, frame: string): Promise<number> {
   }
 }
 
+/** The scripted model server's clock (test/model-server): epoch ms with fractions. */
+const clock = (): number => performance.timeOrigin + performance.now();
+
+const percentile = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+};
+
+interface ReceivedToken {
+  seq: number;
+  text: string;
+  receivedAt: number;
+  /** Handed on after the subscription was acknowledged, i.e. not while the log was being replayed. */
+  live: boolean;
+}
+
+/**
+ * One execution watched by `ws`: a first model turn that only calls a tool (time for the subscription to
+ * go live), then `LATENCY_TOKENS` streamed tokens. Returns the latency of each token that reached the
+ * subscriber by live push.
+ */
+async function oneExecutionLatency(runtime: Runtime, models: ScriptedModelServer, ws: WebSocket, agentId: string, run: number): Promise<number[]> {
+  const headers = { 'x-api-key': runtime.apiKey, 'content-type': 'application/json' };
+  models.reset();
+  const tokens = Array.from({ length: LATENCY_TOKENS }, (_, i) => ` r${run}t${i}`);
+  models.script([{ toolCalls: [{ name: 'calculator', arguments: { expression: '1 + 1' } }] }, { tokens, tokenDelayMs: LATENCY_TOKEN_GAP_MS }]);
+
+  const res = await fetch(`${runtime.restUrl}/v1/agents/${agentId}/executions`, { method: 'POST', headers, body: JSON.stringify({ text: 'go' }) });
+  if (res.status !== 202) throw new Error(`start execution: ${res.status} ${await res.text()}`);
+  const { executionId } = (await res.json()) as { executionId: string };
+  const channel = `execution:${executionId}`;
+
+  const received: ReceivedToken[] = [];
+  let subscribed = false;
+  let last = 0;
+  const held = new Map<number, any>();
+  let onMessage: (data: Buffer) => void = () => undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const finished = new Promise<string>((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`execution ${executionId}: no terminal event within ${EXECUTION_TIMEOUT_MS} ms`)), EXECUTION_TIMEOUT_MS);
+    onMessage = (data: Buffer) => {
+      const receivedAt = clock();
+      const frame = JSON.parse(data.toString());
+      if (frame.type === 'subscribed' && frame.channel === channel) subscribed = true;
+      if (frame.type === 'error') reject(new Error(`subscribe ${channel}: ${data.toString()}`));
+      // The client of docs/realtime.md: while the replay is being sent, live pushes interleave with it, and
+      // an event stored meanwhile may come both ways. Drop repeats, hold a later seq until the gap fills.
+      if (frame.type !== 'event' || frame.channel !== channel || frame.seq <= last) return;
+      held.set(frame.seq, frame);
+      for (let next = held.get(last + 1); next !== undefined; next = held.get(last + 1)) {
+        held.delete(++last);
+        const { kind, data: eventData } = next.event;
+        if (kind === 'execution.token') received.push({ seq: next.seq, text: eventData.text, receivedAt, live: subscribed });
+        if (['execution.succeeded', 'execution.failed', 'execution.cancelled'].includes(kind)) resolve(kind);
+      }
+    };
+  });
+  ws.on('message', onMessage);
+  try {
+    ws.send(JSON.stringify({ action: 'subscribe', channel, afterSeq: 0 }));
+    const outcome = await finished;
+    if (outcome !== 'execution.succeeded') throw new Error(`execution ${executionId} ended ${outcome}`);
+  } finally {
+    clearTimeout(timer);
+    ws.off('message', onMessage);
+    ws.send(JSON.stringify({ action: 'unsubscribe', channel }));
+  }
+
+  // Each event carries a run of consecutive tokens: walk both in order, by their text.
+  const sent = models.tokensSent;
+  if (received.map((r) => r.text).join('') !== sent.map((t) => t.text).join('')) {
+    throw new Error(`execution ${executionId}: the token events do not carry the streamed text`);
+  }
+  const latencies: number[] = [];
+  let t = 0;
+  for (const event of received) {
+    let rest = event.text;
+    while (rest.length > 0) {
+      const token = sent[t++]!;
+      rest = rest.slice(token.text.length);
+      if (event.live) latencies.push(event.receivedAt - token.sentAt);
+    }
+  }
+  return latencies;
+}
+
+async function eventLatency(runtime: Runtime, models: ScriptedModelServer, log: (line: string) => void): Promise<void> {
+  const headers = { 'x-api-key': runtime.apiKey, 'content-type': 'application/json' };
+  const agent = { name: 'bench-latency', model: { provider: 'openai', name: 'bench-model' }, tools: ['calculator'], maxSteps: 5 };
+  const res = await fetch(`${runtime.restUrl}/v1/agents`, { method: 'POST', headers, body: JSON.stringify(agent) });
+  if (res.status !== 201) throw new Error(`create agent: ${res.status} ${await res.text()}`);
+  const { agentId } = (await res.json()) as { agentId: string };
+  const ws = await openSocket(`${runtime.wsUrl}?token=${encodeURIComponent(runtime.apiKey)}`);
+  try {
+    await oneExecutionLatency(runtime, models, ws, agentId, 0); // warm-up: cold starts are not measured
+    const latencies: number[] = [];
+    for (let run = 1; run <= LATENCY_EXECUTIONS; run++) latencies.push(...(await oneExecutionLatency(runtime, models, ws, agentId, run)));
+    const sent = LATENCY_EXECUTIONS * LATENCY_TOKENS;
+    log(`realtime end-to-end event latency: model token sent -> execution.token received by a WebSocket subscriber`);
+    log(`  ${LATENCY_EXECUTIONS} executions x ${LATENCY_TOKENS} tokens (${LATENCY_TOKEN_GAP_MS} ms apart): ${latencies.length} of ${sent} tokens received live   p50 ${percentile(latencies, 50).toFixed(1)} ms   p99 ${percentile(latencies, 99).toFixed(1)} ms   (batches flush every 100 ms or 200 chars)`);
+  } finally {
+    ws.terminate();
+  }
+}
+
 export async function runRealtimeBench(log: (line: string) => void): Promise<void> {
   log(`realtime fan-out: one publish to N subscribers, median of ${ROUNDS} rounds after a warm-up`);
+  const models = await startScriptedModelServer();
   // One runtime for all sizes: handlers keep per-process clients (the pg pool) that outlive a runtime.
-  const runtime = await startLocalRuntime({ ephemeral: true, ports: { rest: 0, ws: 0 }, quiet: true });
+  const runtime = await startLocalRuntime({
+    ephemeral: true,
+    ports: { rest: 0, ws: 0 },
+    quiet: true,
+    env: { OPENAI_BASE_URL: models.openaiBaseURL, OPENAI_API_KEY: 'bench' },
+  });
   try {
     for (const n of SIZES) {
       // The baseline first: the runtime's clients leave $disconnect work behind when they close.
@@ -138,8 +260,10 @@ export async function runRealtimeBench(log: (line: string) => void): Promise<voi
       const local = await runtimeFanout(runtime, n);
       log(`  N=${String(n).padEnd(5)} bare ws ${bare.toFixed(1).padStart(8)} ms   local runtime ${local.ms.toFixed(1).padStart(8)} ms   ratio ${(local.ms / Math.max(bare, 0.01)).toFixed(1)}x`);
     }
+    await eventLatency(runtime, models, log);
   } finally {
     await runtime.stop();
+    await models.close();
   }
 }
 
