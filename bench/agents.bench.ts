@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { startLocalRuntime } from '#local/runtime.ts';
+import { startBenchRuntime } from './bench-runtime.ts';
 import { ChannelEventStore } from '#shared/channel-events.ts';
 import { channelExecutionEvents } from '#functions/agents/executions/execution-events.ts';
 import { ExecutionRepository } from '#functions/agents/executions/execution.repository.ts';
@@ -31,12 +31,7 @@ const toolResultsIn = (body: any): number => (body.messages ?? []).filter((m: an
 
 export async function runAgentsBench(log: (line: string) => void): Promise<void> {
   const models = await startScriptedModelServer();
-  const runtime = await startLocalRuntime({
-    ephemeral: true,
-    ports: { rest: 0, ws: 0 },
-    quiet: true,
-    env: { OPENAI_BASE_URL: models.openaiBaseURL, OPENAI_API_KEY: 'bench' },
-  });
+  const runtime = await startBenchRuntime({ OPENAI_BASE_URL: models.openaiBaseURL, OPENAI_API_KEY: 'bench' });
   const pool = new pg.Pool({ connectionString: runtime.env.DATABASE_URL, max: 4 });
   try {
     const agentId = `agt_${randomBytes(12).toString('base64url')}`;

@@ -6,7 +6,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
-import { startLocalRuntime } from '#local/runtime.ts';
+import { startBenchRuntime } from './bench-runtime.ts';
 
 export interface LoadResult { rps: number; p50: number; p99: number; errors: number; non2xx: number }
 
@@ -21,7 +21,7 @@ async function load(url: string, headers: Record<string, string>): Promise<LoadR
 }
 
 export async function runGatewayBench(log: (line: string) => void): Promise<void> {
-  const runtime = await startLocalRuntime({ ephemeral: true, ports: { rest: 0, ws: 0 }, quiet: true });
+  const runtime = await startBenchRuntime();
   try {
     const headers = { 'x-api-key': runtime.apiKey };
     const me = await fetch(`${runtime.restUrl}/v1/me`, { headers });

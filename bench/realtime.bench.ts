@@ -12,7 +12,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import { startLocalRuntime } from '#local/runtime.ts';
+import type { LocalRuntime } from '#local/runtime.ts';
+import { startBenchRuntime } from './bench-runtime.ts';
 import { startScriptedModelServer, type ScriptedModelServer } from '../test/model-server/scripted-model-server.ts';
 
 const SIZES = (process.env.BENCH_REALTIME_SIZES ?? '100,1000').split(',').map(Number);
@@ -71,7 +72,7 @@ const reply = (ws: WebSocket, frame: Record<string, unknown>): Promise<any> =>
     ws.send(JSON.stringify({ ...frame, id }));
   });
 
-type Runtime = Awaited<ReturnType<typeof startLocalRuntime>>;
+type Runtime = LocalRuntime;
 
 async function runtimeFanout(runtime: Runtime, n: number): Promise<{ ms: number }> {
   {
@@ -247,12 +248,7 @@ export async function runRealtimeBench(log: (line: string) => void): Promise<voi
   log(`realtime fan-out: one publish to N subscribers, median of ${ROUNDS} rounds after a warm-up`);
   const models = await startScriptedModelServer();
   // One runtime for all sizes: handlers keep per-process clients (the pg pool) that outlive a runtime.
-  const runtime = await startLocalRuntime({
-    ephemeral: true,
-    ports: { rest: 0, ws: 0 },
-    quiet: true,
-    env: { OPENAI_BASE_URL: models.openaiBaseURL, OPENAI_API_KEY: 'bench' },
-  });
+  const runtime = await startBenchRuntime({ OPENAI_BASE_URL: models.openaiBaseURL, OPENAI_API_KEY: 'bench' });
   try {
     for (const n of SIZES) {
       // The baseline first: the runtime's clients leave $disconnect work behind when they close.

@@ -1,31 +1,42 @@
 /**
  * `npm run bench`: every benchmark, each printing its own baseline measured in the same run. These
  * machines are noisy, so read the ratios, not the absolute numbers. `npm run bench -- gateway bundles`
- * runs a subset.
+ * runs a subset. Each benchmark runs in a fresh Node process: handlers keep per-process clients (the pg
+ * pool, SDK clients) for the life of the process, as in a Lambda container, so two local runtimes must not
+ * share one process.
  */
-import { runBundlesBench } from './bundles.bench.ts';
-import { runGatewayBench } from './gateway.bench.ts';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 type Bench = (log: (line: string) => void) => Promise<void>;
 
 const benches: Record<string, () => Promise<Bench>> = {
-  gateway: async () => runGatewayBench,
-  bundles: async () => runBundlesBench,
+  gateway: async () => (await import('./gateway.bench.ts')).runGatewayBench,
+  bundles: async () => (await import('./bundles.bench.ts')).runBundlesBench,
   agents: async () => (await import('./agents.bench.ts')).runAgentsBench,
   realtime: async () => (await import('./realtime.bench.ts')).runRealtimeBench,
 };
 
 const log = (line: string): void => console.log(line);
-const selected = process.argv.slice(2);
-const names = selected.length > 0 ? selected : Object.keys(benches);
-for (const name of names) {
-  const load = benches[name];
-  if (!load) {
-    console.error(`unknown benchmark "${name}"; known: ${Object.keys(benches).join(', ')}`);
+const [first, ...rest] = process.argv.slice(2);
+
+if (first === '--child') {
+  const load = benches[rest[0]!]!;
+  await (await load())(log);
+} else {
+  const names = first === undefined ? Object.keys(benches) : [first, ...rest];
+  const unknown = names.filter((n) => !(n in benches));
+  if (unknown.length > 0) {
+    console.error(`unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(benches).join(', ')}`);
     process.exit(2);
   }
-  log(`\n== ${name} ==`);
-  const started = Date.now();
-  await (await load())(log);
-  log(`(${name}: ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  let failed = false;
+  for (const name of names) {
+    log(`\n== ${name} ==`);
+    const started = Date.now();
+    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', name], { stdio: 'inherit' });
+    failed ||= child.status !== 0;
+    log(`(${name}: ${((Date.now() - started) / 1000).toFixed(1)} s${child.status === 0 ? '' : `, FAILED with exit ${child.status}`})`);
+  }
+  process.exit(failed ? 1 : 0);
 }

@@ -59,7 +59,7 @@ export const DEFAULT_TENANT_ID = 'default';
 export const cors = {
   allowHeaders: ['Authorization', 'Content-Type', 'X-Api-Key', 'Idempotency-Key', 'If-Match'],
   // Readable by browser scripts: optimistic concurrency (ETag) and back-off (Retry-After).
-  exposeHeaders: ['ETag', 'Retry-After', 'Location'],
+  exposeHeaders: ['ETag', 'Retry-After', 'Location', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
 } as const;
 
 /**
@@ -71,4 +71,5 @@ export const settings: Record<SettingName, { env: string; description: string }>
   openaiBaseUrl: { env: 'OPENAI_BASE_URL', description: 'OpenAI-compatible server for the openai provider (default: the public API)' },
   anthropicBaseUrl: { env: 'ANTHROPIC_BASE_URL', description: 'Anthropic API base URL (default: the public API)' },
   httpToolAllowedHosts: { env: 'HTTP_TOOL_ALLOWED_HOSTS', description: "Hosts the http_request tool may call (comma-separated; empty: the tool is off)" },
+  rateLimitPerMinute: { env: 'RATE_LIMIT_PER_MINUTE', description: 'Requests per minute per tenant on authenticated REST routes (default 1200)' },
 };

@@ -13,7 +13,7 @@ export type TableName = 'connections' | 'idempotency' | 'rateLimits';
 export type SecretName = 'jwtSigningKey' | 'openaiApiKey' | 'anthropicApiKey';
 export type StateMachineName = 'echo' | 'agent';
 /** Operator settings (lib/resources.ts `settings`): deploy context locally passed through from the environment. */
-export type SettingName = 'openaiBaseUrl' | 'anthropicBaseUrl' | 'httpToolAllowedHosts';
+export type SettingName = 'openaiBaseUrl' | 'anthropicBaseUrl' | 'httpToolAllowedHosts' | 'rateLimitPerMinute';
 
 export interface HttpRoute {
   method: HttpMethod;
@@ -27,6 +27,11 @@ export interface HttpRoute {
   responses?: Record<number, { description: string; schema?: ZodType }>;
   /** Roles allowed to call this route; omitted = any authenticated principal. */
   roles?: ReadonlyArray<'admin' | 'developer' | 'viewer'>;
+  /**
+   * A tighter per-tenant limit for this route alone, counted on top of the tenant-wide one
+   * (RATE_LIMIT_PER_MINUTE). Only authenticated routes are counted.
+   */
+  rateLimit?: { perMinute: number };
   tags?: string[];
 }
 

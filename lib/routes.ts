@@ -21,7 +21,24 @@ export const authorizer: FunctionSpec = {
   access: { database: true, secrets: ['jwtSigningKey'] },
 };
 
-export const functions: FunctionSpec[] = [
+/**
+ * Every authenticated REST route counts its request in the rateLimits table (functions/shared/http.ts), so
+ * its function gets that table here, once, rather than in each entry: a new route needs nothing extra, and
+ * the stack's grants (derived from `access`) stay exactly what the manifest says.
+ */
+const withRateLimits = (spec: FunctionSpec): FunctionSpec =>
+  spec.http?.some((route) => route.auth !== 'none')
+    ? {
+        ...spec,
+        access: {
+          ...spec.access,
+          tables: { ...spec.access.tables, rateLimits: 'readwrite' },
+          settings: [...(spec.access.settings ?? []), 'rateLimitPerMinute'],
+        },
+      }
+    : spec;
+
+const restFunctions: FunctionSpec[] = [
   {
     name: 'health',
     domain: 'platform',
@@ -90,6 +107,8 @@ export const functions: FunctionSpec[] = [
   ...agents.functions,
   ...executions.functions,
 ];
+
+export const functions: FunctionSpec[] = restFunctions.map(withRateLimits);
 
 /** Functions with no route: run by the stack itself or by operators. */
 export const systemFunctions: FunctionSpec[] = [

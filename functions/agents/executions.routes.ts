@@ -10,6 +10,8 @@ const writers = ['admin', 'developer'] as const;
 
 export const startExecutionRoute = {
   method: 'POST', path: '/v1/agents/{agentId}/executions', roles: writers, tags,
+  // Each start runs a model loop: cheap to ask for, costly to serve.
+  rateLimit: { perMinute: 120 },
   summary: 'Start an execution of the agent (answers at once; send Idempotency-Key to make retries safe)',
   request: { params: c.agentIdParams, body: c.startExecutionBody },
   responses: { 202: { description: 'Started (or the first result for a repeated Idempotency-Key)', schema: c.execution } },

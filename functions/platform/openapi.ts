@@ -26,6 +26,7 @@ const errorResponses = (route: HttpRoute): RouteConfig['responses'] => {
     ...(route.roles ? { 403: problem(`Needs one of the roles: ${route.roles.join(', ')}`) } : {}),
     ...(route.request?.params ? { 404: problem('No such resource in your tenant') } : {}),
     ...(route.request?.body ? { 413: problem('Body larger than 256 KiB'), 415: problem('Body is not JSON') } : {}),
+    ...(route.auth === 'none' ? {} : { 429: problem("Over the tenant's (or this route's) requests per minute; see Retry-After") }),
     500: problem('Unexpected error'),
   };
 };

@@ -2,7 +2,8 @@
  * The HTTP stack every REST handler uses: `export const handler = httpHandler(route, useCase)`.
  *
  * middy with Powertools logger (Lambda context + API Gateway request id as correlation id), tracer and
- * metrics; CORS; then, in order: principal (401), role check from `route.roles` (403), body size limit (413),
+ * metrics; CORS; then, in order: principal (401), the tenant's rate limits (429, see rate-limit.ts), role
+ * check from `route.roles` (403), body size limit (413),
  * JSON parsing (400), zod validation of params, query and body (400 naming each bad field). Every error
  * leaves through `toProblem` as RFC 9457 application/problem+json.
  */
@@ -20,6 +21,7 @@ import {
   BadRequestError,
   ForbiddenError,
   PayloadTooLargeError,
+  TooManyRequestsError,
   UnsupportedMediaTypeError,
   ValidationError,
   toProblem,
@@ -27,6 +29,7 @@ import {
 } from './errors.ts';
 import { logger, metrics, tracer } from './observability.ts';
 import { principalFrom, type Principal } from './principal.ts';
+import { perMinuteFromEnv, rateLimiterFromEnv, type LimitRule, type LimitState } from './rate-limit.ts';
 
 /** Request bodies above this answer 413 (API Gateway itself allows 10 MB). */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -118,6 +121,52 @@ const statusMetric = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayPro
   };
 };
 
+/**
+ * Counts the request against the caller's tenant (and the route's own limit, if it has one) before anything
+ * else is looked at, so even rejected requests use up the budget. `RateLimit-*` headers (the IETF httpapi
+ * draft's widely used form: limit, remaining, seconds to reset) go on every counted response, the tightest
+ * limit reported; over a limit the answer is 429 with `Retry-After`. Unauthenticated routes are not counted.
+ */
+const rateLimiting = (route: HttpRoute): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => {
+  const routeRule: LimitRule | undefined = route.rateLimit && {
+    scope: `route:${route.method} ${route.path}`,
+    perMinute: route.rateLimit.perMinute,
+    label: `for ${route.method} ${route.path}`,
+  };
+  // Per request (the local runtime serves requests of one handler concurrently), so kept on middy's request.
+  const stash = (request: middy.Request<APIGatewayProxyEvent, APIGatewayProxyResult>) => request.internal as { rateLimitHeaders?: Record<string, string> };
+  const addHeaders = (request: middy.Request<APIGatewayProxyEvent, APIGatewayProxyResult>): void => {
+    const headers = stash(request).rateLimitHeaders;
+    if (headers && request.response) request.response.headers = { ...request.response.headers, ...headers };
+  };
+  return {
+    before: async (request) => {
+      if (route.auth === 'none') return;
+      const limiter = rateLimiterFromEnv();
+      if (!limiter) return;
+      const { tenantId } = principalFrom(request.event.requestContext?.authorizer);
+      const rules: LimitRule[] = [{ scope: 'tenant', perMinute: perMinuteFromEnv(), label: 'for this tenant' }, ...(routeRule ? [routeRule] : [])];
+      const states = await limiter.hit(tenantId, rules);
+      if (!states) return;
+      const exceeded = states.find((s) => s.exceeded);
+      const shown: LimitState = exceeded ?? states.reduce((a, b) => (b.remaining < a.remaining ? b : a));
+      stash(request).rateLimitHeaders = {
+        'RateLimit-Limit': String(shown.rule.perMinute),
+        'RateLimit-Remaining': String(shown.remaining),
+        'RateLimit-Reset': String(shown.resetSeconds),
+        ...(exceeded ? { 'Retry-After': String(shown.resetSeconds) } : {}),
+      };
+      if (exceeded) {
+        throw new TooManyRequestsError(
+          `Rate limit of ${exceeded.rule.perMinute} requests per minute ${exceeded.rule.label} exceeded; retry in ${exceeded.resetSeconds} s`,
+        );
+      }
+    },
+    after: addHeaders,
+    onError: addHeaders,
+  };
+};
+
 const corsOrigins = (process.env.CORS_ALLOWED_ORIGINS ?? '*').split(',').map((o) => o.trim()).filter(Boolean);
 
 export const httpHandler = <R extends HttpRoute>(route: R, useCase: UseCase<R>) => {
@@ -146,6 +195,8 @@ export const httpHandler = <R extends HttpRoute>(route: R, useCase: UseCase<R>) 
     .use(logMetrics(metrics))
     .use(httpCors({ origins: corsOrigins, headers: cors.allowHeaders.join(','), exposeHeaders: cors.exposeHeaders.join(','), methods: route.method }))
     .use(statusMetric())
+    // Before problemErrors: its onError (which runs first) builds the 429 this one then adds headers to.
+    .use(rateLimiting(route))
     .use(problemErrors())
     .handler(core);
 };

@@ -15,6 +15,7 @@ const SETTINGS: Record<SettingName, string> = {
   openaiBaseUrl: 'https://llm.internal.example/v1',
   anthropicBaseUrl: 'https://anthropic.internal.example',
   httpToolAllowedHosts: 'api.example.com',
+  rateLimitPerMinute: '600',
 };
 let synth: Synthesized;
 

@@ -1,17 +1,13 @@
 /**
  * The executions domain wired to its I/O, built once per cold start: PostgreSQL, the channel event log,
- * Step Functions, S3 (through the tools' files port) and the model providers with their keys.
+ * Step Functions and S3. The loop's tasks add the model providers in agent-loop.adapters.ts, so that the
+ * REST handlers' bundles carry no provider SDK.
  */
 import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { ChannelEventStore, type EventFanout } from '#shared/channel-events.ts';
 import { getPool } from '#shared/db.ts';
-import { logger } from '#shared/observability.ts';
-import { readSecret } from '#shared/secrets.ts';
-import { secrets, stateMachineEnv } from '#lib/resources.ts';
-import type { ModelProviderName } from '../domain/model.types.ts';
-import { createModelProviders } from '../providers/model-provider.factory.ts';
-import { filesPort, toolRunner } from '../tools/tools.adapters.ts';
-import { AgentLoop } from './agent-loop.service.ts';
+import { stateMachineEnv } from '#lib/resources.ts';
+import { toolRunner } from '../tools/tools.adapters.ts';
 import { channelExecutionEvents } from './execution-events.ts';
 import { ExecutionRepository } from './execution.repository.ts';
 import { files } from '../agents/agents.adapters.ts';
@@ -71,7 +67,7 @@ export const stepFunctionsOrchestrator = (client: SFNClient, machineArn: () => s
   },
 });
 
-const repository = async (): Promise<ExecutionRepository> => new ExecutionRepository(await getPool());
+export const repository = async (): Promise<ExecutionRepository> => new ExecutionRepository(await getPool());
 
 let service: Promise<ExecutionsService> | undefined;
 export const executionsService = (): Promise<ExecutionsService> => {
@@ -91,36 +87,4 @@ export const executionsService = (): Promise<ExecutionsService> => {
   })();
   service.catch(() => (service = undefined));
   return service;
-};
-
-/** `unset` is the placeholder the stack's secrets start with: the key was never filled in. */
-const readKey = async (envName: string): Promise<string> => {
-  try {
-    const value = await readSecret(envName);
-    return value === 'unset' ? '' : value;
-  } catch {
-    return '';
-  }
-};
-
-let loop: Promise<AgentLoop> | undefined;
-export const agentLoop = (): Promise<AgentLoop> => {
-  loop ??= (async () => {
-    const [openaiKey, anthropicKey] = await Promise.all([readKey(secrets.openaiApiKey.env), readKey(secrets.anthropicApiKey.env)]);
-    const keys: Record<ModelProviderName, string> = { openai: openaiKey, anthropic: anthropicKey };
-    const baseUrls: Record<ModelProviderName, string | undefined> = { openai: process.env.OPENAI_BASE_URL, anthropic: process.env.ANTHROPIC_BASE_URL };
-    // An empty key (not `undefined`) keeps the adapters from falling back to the raw env value.
-    const providers = createModelProviders({ openai: { apiKey: openaiKey }, anthropic: { apiKey: anthropicKey } });
-    return new AgentLoop({
-      repo: await repository(),
-      events: channelExecutionEvents(await executionEventStore()),
-      providers,
-      providerConfigured: (name) => keys[name] !== '' || !!baseUrls[name],
-      tools: toolRunner(),
-      files: filesPort(),
-      onWarning: (message, error) => logger.warn(message, { error }),
-    });
-  })();
-  loop.catch(() => (loop = undefined));
-  return loop;
 };

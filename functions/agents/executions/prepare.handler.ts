@@ -1,5 +1,5 @@
 import type { TaskInput } from './agent-loop.service.ts';
-import { agentLoop } from './executions.adapters.ts';
+import { agentLoop } from './agent-loop.adapters.ts';
 import { taskHandler } from './task-handler.ts';
 
 export const handler = taskHandler(async (input: TaskInput) => (await agentLoop()).prepare(input));
