@@ -5,13 +5,13 @@
  *   target             `aws` (default) | `localstack` (no VPC/Aurora/RDS Proxy; functions get DATABASE_URL)
  *   databaseSecretArn  use an existing database's secret (full ARN) instead of creating Aurora
  *   databaseUrl        LocalStack target: PostgreSQL URL as seen from the Lambda containers
- *   oidcIssuer / oidcAudience   also accept tokens from this OIDC issuer
  *   retainData         `false` deletes tables/bucket/database with the stack (default true)
  *   deletionProtection `false` switches Aurora deletion protection off (default true)
  *   natGateways        NAT gateways for the Lambda subnets (default 1)
  *   logRetentionDays   CloudWatch log retention (default 30)
  *   logLevel           Powertools log level (default INFO)
- *   openaiBaseUrl / anthropicBaseUrl / httpToolAllowedHosts   operator settings (lib/resources.ts `settings`)
+ *   openaiBaseUrl, anthropicBaseUrl, httpToolAllowedHosts, oidcIssuer, oidcAudience, oidcJwksUrl,
+ *   rateLimitPerMinute   operator settings (lib/resources.ts `settings`), each passed to the functions naming it
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,8 +72,6 @@ export const createPlatformApp = (options: PlatformAppOptions): { app: App; stac
     manifest: options.manifest,
     ...optional('databaseSecretArn', context('databaseSecretArn')),
     ...optional('databaseUrl', context('databaseUrl')),
-    ...optional('oidcIssuer', context('oidcIssuer')),
-    ...optional('oidcAudience', context('oidcAudience')),
     ...optional('retainData', flag('retainData')),
     ...optional('deletionProtection', flag('deletionProtection')),
     ...optional('natGateways', number('natGateways')),

@@ -27,8 +27,6 @@ export interface PlatformStackProps extends StackProps {
   databaseSecretArn?: string;
   /** LocalStack target: the PostgreSQL URL functions get (LocalStack community runs no RDS). */
   databaseUrl?: string;
-  oidcIssuer?: string;
-  oidcAudience?: string;
   /** Operator settings (lib/resources.ts `settings`), from context keys of the same names. */
   settings?: Partial<Record<SettingName, string>>;
   /** Keep data (tables, bucket, database, secrets) when the stack is deleted. Default true. */
@@ -108,7 +106,6 @@ export class PlatformStack extends Stack {
       secrets: secrets.secrets,
       stateMachineName,
       websocket: { callbackUrl: websocket.callbackUrl, apiId: websocket.api.apiId, stageName: websocket.stageName },
-      oidc: { ...(props.oidcIssuer ? { issuer: props.oidcIssuer } : {}), ...(props.oidcAudience ? { audience: props.oidcAudience } : {}) },
       settings: props.settings ?? {},
       s3ForcePathStyle: props.target === 'localstack',
       extraAssets: { [MIGRATE_FUNCTION]: ['migrations'] },

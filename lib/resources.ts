@@ -48,8 +48,6 @@ export const env = {
   dbHost: 'DB_HOST',
   /** Set by the local runtime and the LocalStack target: emulators want path-style S3 URLs. */
   s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
-  oidcIssuer: 'OIDC_ISSUER',
-  oidcAudience: 'OIDC_AUDIENCE',
 } as const;
 
 /** The default tenant owns the first admin key; its admins are platform admins (may create tenants). */
@@ -71,5 +69,8 @@ export const settings: Record<SettingName, { env: string; description: string }>
   openaiBaseUrl: { env: 'OPENAI_BASE_URL', description: 'OpenAI-compatible server for the openai provider (default: the public API)' },
   anthropicBaseUrl: { env: 'ANTHROPIC_BASE_URL', description: 'Anthropic API base URL (default: the public API)' },
   httpToolAllowedHosts: { env: 'HTTP_TOOL_ALLOWED_HOSTS', description: "Hosts the http_request tool may call (comma-separated; empty: the tool is off)" },
+  oidcIssuer: { env: 'OIDC_ISSUER', description: 'Also accept JWTs from this OIDC issuer (verified against its JWKS)' },
+  oidcAudience: { env: 'OIDC_AUDIENCE', description: "Required `aud` of the OIDC issuer's tokens" },
+  oidcJwksUrl: { env: 'OIDC_JWKS_URL', description: "The issuer's JWKS, when not at <issuer>/.well-known/jwks.json (Okta, Entra, Google...)" },
   rateLimitPerMinute: { env: 'RATE_LIMIT_PER_MINUTE', description: 'Requests per minute per tenant on authenticated REST routes (default 1200)' },
 };

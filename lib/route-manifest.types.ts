@@ -13,7 +13,14 @@ export type TableName = 'connections' | 'idempotency' | 'rateLimits';
 export type SecretName = 'jwtSigningKey' | 'openaiApiKey' | 'anthropicApiKey';
 export type StateMachineName = 'echo' | 'agent';
 /** Operator settings (lib/resources.ts `settings`): deploy context locally passed through from the environment. */
-export type SettingName = 'openaiBaseUrl' | 'anthropicBaseUrl' | 'httpToolAllowedHosts' | 'rateLimitPerMinute';
+export type SettingName =
+  | 'openaiBaseUrl'
+  | 'anthropicBaseUrl'
+  | 'httpToolAllowedHosts'
+  | 'oidcIssuer'
+  | 'oidcAudience'
+  | 'oidcJwksUrl'
+  | 'rateLimitPerMinute';
 
 export interface HttpRoute {
   method: HttpMethod;

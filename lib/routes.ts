@@ -18,7 +18,7 @@ export const authorizer: FunctionSpec = {
   domain: 'platform',
   entry: 'functions/platform/authorizer.handler.ts',
   description: 'Verifies a JWT (HS256 or OIDC) or an API key and returns the principal',
-  access: { database: true, secrets: ['jwtSigningKey'] },
+  access: { database: true, secrets: ['jwtSigningKey'], settings: ['oidcIssuer', 'oidcAudience', 'oidcJwksUrl'] },
 };
 
 /**

@@ -14,7 +14,10 @@ export const startExecutionRoute = {
   rateLimit: { perMinute: 120 },
   summary: 'Start an execution of the agent (answers at once; send Idempotency-Key to make retries safe)',
   request: { params: c.agentIdParams, body: c.startExecutionBody },
-  responses: { 202: { description: 'Started (or the first result for a repeated Idempotency-Key)', schema: c.execution } },
+  responses: {
+    202: { description: 'Started (or the first result for a repeated Idempotency-Key)', schema: c.execution },
+    422: { description: 'The Idempotency-Key was used before for a different request (problem+json naming the header)' },
+  },
 } satisfies HttpRoute;
 
 export const getExecutionRoute = {

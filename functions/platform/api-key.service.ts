@@ -1,8 +1,7 @@
 /** API key use cases. Tenancy comes from the caller's principal, never from input. */
 import { NotFoundError } from '#shared/errors.ts';
-import { decodeCursor, toPage, type Page } from '#shared/pagination.ts';
+import { createdAtPosition, decodeCursor, toPage, type Page } from '#shared/pagination.ts';
 import type { Principal, Role } from '#shared/principal.ts';
-import * as z from 'zod';
 import { generateApiKey, type ApiKeyRecord } from './api-key.ts';
 import type { ApiKeyRepository } from './api-key.repository.ts';
 import type { ApiKeyView, CreatedApiKey } from './platform.contracts.ts';
@@ -31,7 +30,7 @@ export const issueApiKey = async (
 export const createApiKey = (keys: ApiKeyRepository, caller: Principal, input: { name: string; role: Role }): Promise<CreatedApiKey> =>
   issueApiKey(keys, { tenantId: caller.tenantId, name: input.name, role: input.role, createdBy: caller.userId });
 
-const position = z.object({ createdAt: z.iso.datetime({ offset: true }), id: z.string() });
+const position = createdAtPosition;
 
 export const listApiKeys = async (keys: ApiKeyRepository, caller: Principal, query: { limit: number; cursor?: string | undefined }): Promise<Page<ApiKeyView>> => {
   const after = decodeCursor(query.cursor, position);

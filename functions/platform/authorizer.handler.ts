@@ -6,7 +6,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
-import { env, secrets } from '#lib/resources.ts';
+import { secrets, settings } from '#lib/resources.ts';
 import { getPool } from '#shared/db.ts';
 import { UnauthorizedError } from '#shared/errors.ts';
 import { logger } from '#shared/observability.ts';
@@ -15,12 +15,14 @@ import { readSecret } from '#shared/secrets.ts';
 import { ApiKeyRepository } from './api-key.repository.ts';
 import { createAuthenticator, credentialFrom } from './authenticator.ts';
 
-const oidcIssuer = process.env[env.oidcIssuer];
+const oidcIssuer = process.env[settings.oidcIssuer.env];
 
 const authenticate = createAuthenticator({
   jwtSecret: () => readSecret(secrets.jwtSigningKey.env),
   findApiKey: async (hash) => new ApiKeyRepository(await getPool()).findActiveByHash(hash),
-  oidc: oidcIssuer ? { issuer: oidcIssuer, jwksUrl: process.env.OIDC_JWKS_URL, audience: process.env[env.oidcAudience] } : undefined,
+  oidc: oidcIssuer
+    ? { issuer: oidcIssuer, jwksUrl: process.env[settings.oidcJwksUrl.env], audience: process.env[settings.oidcAudience.env] }
+    : undefined,
 });
 
 /**

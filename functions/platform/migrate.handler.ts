@@ -9,7 +9,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
-import { poolConfig } from '#shared/db.ts';
+import pg from 'pg';
+import { getPool } from '#shared/db.ts';
 import { logger } from '#shared/observability.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -24,11 +25,32 @@ export interface MigrationResult {
   applied: string[];
 }
 
-/** Applies pending migrations; safe to run concurrently (node-pg-migrate holds an advisory lock). */
+/**
+ * Applies pending migrations; safe to run concurrently (node-pg-migrate holds an advisory lock). Without a
+ * URL it borrows a client of the shared pool, which re-reads a rotated database secret on a failed login,
+ * so a deploy that meets a rotation still migrates.
+ */
 export const runMigrations = async (databaseUrl?: string): Promise<MigrationResult> => {
-  const connection = databaseUrl ? { connectionString: databaseUrl } : await poolConfig();
+  if (databaseUrl) {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      return await migrate(client);
+    } finally {
+      await client.end();
+    }
+  }
+  const client = await (await getPool()).connect();
+  try {
+    return await migrate(client);
+  } finally {
+    client.release();
+  }
+};
+
+const migrate = async (dbClient: pg.ClientBase): Promise<MigrationResult> => {
   const applied = await runner({
-    databaseUrl: connection,
+    dbClient,
     dir: migrationsDir(),
     direction: 'up',
     migrationsTable: 'pgmigrations',

@@ -1,9 +1,8 @@
 /** Tenant use cases. Admins of the default tenant are platform admins; only they manage tenants. */
 import { DEFAULT_TENANT_ID } from '#lib/resources.ts';
 import { ForbiddenError } from '#shared/errors.ts';
-import { decodeCursor, toPage, type Page } from '#shared/pagination.ts';
+import { createdAtPosition, decodeCursor, toPage, type Page } from '#shared/pagination.ts';
 import type { Principal } from '#shared/principal.ts';
-import * as z from 'zod';
 import { newId } from './api-key.ts';
 import type { ApiKeyRepository } from './api-key.repository.ts';
 import { issueApiKey } from './api-key.service.ts';
@@ -43,7 +42,7 @@ export const createTenant = async (
   });
 };
 
-const position = z.object({ createdAt: z.iso.datetime({ offset: true }), id: z.string() });
+const position = createdAtPosition;
 
 export const listTenants = async (tenants: TenantRepository, caller: Principal, query: { limit: number; cursor?: string | undefined }): Promise<Page<TenantView>> => {
   requirePlatformAdmin(caller);

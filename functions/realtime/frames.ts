@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import type { ChannelEvent } from '#shared/channel-events.ts';
 import { BadRequestError, PayloadTooLargeError, toProblem, ValidationError, type FieldError } from '#shared/errors.ts';
+import { unsafeStrings } from '#shared/stored-json.ts';
 
 /**
  * Client frames above this are refused with an error frame (the connection stays open). The gateway itself
@@ -85,9 +86,13 @@ export const parseFrame = <S extends z.ZodType>(body: string | undefined, schema
   } catch {
     throw new BadRequestError('Frames are JSON objects like {"action":"ping"}');
   }
-  const result = schema.safeParse(parsed);
-  if (result.success) return result.data;
-  const errors = result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(frame)', message: issue.message }));
+  // Published data is stored as jsonb, which refuses NUL and lone surrogates: refused here, naming the field.
+  const unsafe = unsafeStrings(parsed);
+  const result = unsafe.length > 0 ? undefined : schema.safeParse(parsed);
+  if (result?.success) return result.data;
+  const errors = result
+    ? result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(frame)', message: issue.message }))
+    : unsafe.map((e) => ({ ...e, path: e.path === '(root)' ? '(frame)' : e.path }));
   throw new ValidationError(`${errors.length} invalid field(s): ${errors.map((e) => e.path).join(', ')}`, errors);
 };
 

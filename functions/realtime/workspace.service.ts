@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import type { ChannelEvent } from '#shared/channel-events.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '#shared/errors.ts';
-import { decodeCursor, toPage, type Page } from '#shared/pagination.ts';
+import { cursorId, cursorTimestamp, decodeCursor, toPage, type Page } from '#shared/pagination.ts';
 import type { Principal } from '#shared/principal.ts';
 import type { MemberView, MessageView, WorkspaceRole, WorkspaceView } from './realtime.contracts.ts';
 import { effectiveRole, requireWorkspace, workspaceChannel } from './workspace.access.ts';
@@ -36,7 +36,7 @@ export const toWorkspaceView = (w: WorkspaceRecord): WorkspaceView => ({
 
 const toMemberView = (m: MemberRecord): MemberView => ({ userId: m.userId, role: m.role, addedBy: m.addedBy, addedAt: m.addedAt.toISOString() });
 
-const position = z.object({ at: z.iso.datetime({ offset: true }), id: z.string() });
+const position = z.object({ at: cursorTimestamp, id: cursorId });
 
 export const createWorkspace = async (repo: WorkspaceRepository, caller: Principal, input: { name: string }): Promise<WorkspaceView> =>
   toWorkspaceView(await repo.create({ workspaceId: newWorkspaceId(), tenantId: caller.tenantId, name: input.name, createdBy: caller.userId }));

@@ -5,6 +5,7 @@
  * is how a client catches up after a reconnect.
  */
 import type { Queryable } from './db.ts';
+import { toStoredJson } from './stored-json.ts';
 
 export interface ChannelEvent {
   channel: string;
@@ -58,6 +59,7 @@ export class ChannelEventStore {
   /** Stores without fan-out; use inside a transaction, then call `fanout.fanOut` after commit. */
   async store(tenantId: string, channel: string, events: NewChannelEvent[]): Promise<ChannelEvent[]> {
     if (events.length === 0) return [];
+    // Event data comes from tools and models too; toStoredJson keeps jsonb from refusing NUL and lone surrogates.
     // One statement: reserve n seqs on the head row, then insert the events numbered below the new head.
     const { rows } = await this.db.query<EventRow>(
       `WITH head AS (
@@ -69,7 +71,7 @@ export class ChannelEventStore {
        SELECT $1, head.last_seq - $3 + e.ord, $2, e.item->>'kind', e.item->'data'
        FROM head, jsonb_array_elements($4::jsonb) WITH ORDINALITY AS e(item, ord)
        RETURNING channel, seq, kind, at, data`,
-      [channel, tenantId, events.length, JSON.stringify(events.map((e) => ({ kind: e.kind, data: e.data ?? {} })))],
+      [channel, tenantId, events.length, toStoredJson(events.map((e) => ({ kind: e.kind, data: e.data ?? {} })))],
     );
     return rows.map(toEvent).sort((a, b) => a.seq - b.seq);
   }

@@ -2,11 +2,18 @@
  * One pg Pool per cold start. Locally (and on LocalStack) DATABASE_URL names the database; in AWS the
  * function gets DB_SECRET_ARN (the RDS-generated JSON secret) and DB_HOST (the RDS Proxy endpoint), and
  * connects over TLS. A Lambda container serves one request at a time, so the pool stays small.
+ *
+ * The database secret is rotated (lib/constructs/database.construct.ts), and repositories keep the Pool they
+ * got at cold start, so the Pool object must survive a rotation: it asks for the password per new connection
+ * (pg supports a function-valued `password`), and when the server rejects the credentials it re-reads the
+ * secret once, bypassing the cache, and retries that connection once. Open connections are unaffected
+ * (PostgreSQL checks passwords only at login), and nothing has run on a connection that failed to log in,
+ * so retrying it is safe.
  */
 import pg from 'pg';
 import { readJsonSecretByArn } from './secrets.ts';
 
-interface DbSecret {
+export interface DbSecret {
   username: string;
   password: string;
   dbname?: string;
@@ -14,36 +21,122 @@ interface DbSecret {
   host?: string;
 }
 
-export const poolConfig = async (): Promise<pg.PoolConfig> => {
-  const common: pg.PoolConfig = {
-    max: Number(process.env.DB_POOL_MAX ?? 3),
-    idleTimeoutMillis: 30_000,
-    connectionTimeoutMillis: 10_000,
-    application_name: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'mls',
-  };
-  const url = process.env.DATABASE_URL;
-  if (url) return { ...common, connectionString: url };
+/** Where the database credentials come from; `forceFetch` means the cached value was just rejected. */
+export type DbSecretReader = (options: { forceFetch: boolean }) => Promise<DbSecret>;
+
+/** SQLSTATE invalid_password (28P01) and invalid_authorization_specification (28000). */
+const AUTH_FAILURES = new Set(['28P01', '28000']);
+
+export const isAuthFailure = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && AUTH_FAILURES.has(String((error as { code?: unknown }).code));
+
+const commonConfig = (): pg.PoolConfig => ({
+  max: Number(process.env.DB_POOL_MAX ?? 3),
+  idleTimeoutMillis: 30_000,
+  connectionTimeoutMillis: 10_000,
+  application_name: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'mls',
+});
+
+/** Connection settings from the secret, without the password. */
+const secretConfig = (secret: DbSecret): pg.PoolConfig => ({
+  host: process.env.DB_HOST ?? secret.host,
+  port: Number(secret.port ?? 5432),
+  user: secret.username,
+  database: secret.dbname ?? 'postgres',
+  // RDS Proxy presents an ACM certificate that Node's bundled CAs trust. DB_SSL_VERIFY=false is an escape
+  // hatch for a directly reached instance whose RDS CA is not in that bundle (prefer NODE_EXTRA_CA_CERTS).
+  ssl: { rejectUnauthorized: process.env.DB_SSL_VERIFY !== 'false' },
+});
+
+const secretArn = (): string => {
   const arn = process.env.DB_SECRET_ARN;
   if (!arn) throw new Error('Set DATABASE_URL, or DB_SECRET_ARN and DB_HOST');
-  const secret = await readJsonSecretByArn<DbSecret>(arn);
-  return {
-    ...common,
-    host: process.env.DB_HOST ?? secret.host,
-    port: Number(secret.port ?? 5432),
-    user: secret.username,
-    password: secret.password,
-    database: secret.dbname ?? 'postgres',
-    // RDS Proxy presents an ACM certificate that Node's bundled CAs trust. DB_SSL_VERIFY=false is an escape
-    // hatch for a directly reached instance whose RDS CA is not in that bundle (prefer NODE_EXTRA_CA_CERTS).
-    ssl: { rejectUnauthorized: process.env.DB_SSL_VERIFY !== 'false' },
-  };
+  return arn;
+};
+
+/** Reads DB_SECRET_ARN through Powertools parameters (cached; `forceFetch` bypasses and refreshes the cache). */
+export const powertoolsSecretReader =
+  (arn: string): DbSecretReader =>
+  ({ forceFetch }) =>
+    readJsonSecretByArn<DbSecret>(arn, { forceFetch });
+
+/**
+ * A Pool whose credentials follow the secret. Concurrent connections rejected together share one re-read,
+ * and a connection that started before someone else's re-read just retries with the newer secret.
+ */
+class SecretPool extends pg.Pool {
+  readonly #credentials: { secret: DbSecret };
+  readonly #read: DbSecretReader;
+  #generation = 0;
+  #refreshing: Promise<void> | undefined;
+
+  constructor(config: pg.PoolConfig, secret: DbSecret, read: DbSecretReader) {
+    // `this` is not available before super(): the password function reads a holder the instance shares.
+    const credentials = { secret };
+    super({ ...config, password: () => credentials.secret.password });
+    this.#credentials = credentials;
+    this.#read = read;
+  }
+
+  override connect(): Promise<pg.PoolClient>;
+  override connect(callback: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void): void;
+  override connect(
+    callback?: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void,
+  ): Promise<pg.PoolClient> | void {
+    // pg-pool's own query() checks a client out through this callback form, so both forms get the retry.
+    const attempt = this.#connectRefreshingOnce();
+    if (!callback) return attempt;
+    attempt.then(
+      (client) => callback(undefined, client, (release) => client.release(release as Error | boolean | undefined)),
+      (error: Error) => callback(error, undefined, () => undefined),
+    );
+  }
+
+  async #connectRefreshingOnce(): Promise<pg.PoolClient> {
+    const generation = this.#generation;
+    try {
+      return await super.connect();
+    } catch (error) {
+      if (!isAuthFailure(error)) throw error;
+      await this.#refresh(generation);
+      // Once only: a password that is still rejected surfaces as the authentication error.
+      return super.connect();
+    }
+  }
+
+  #refresh(seenGeneration: number): Promise<void> {
+    if (seenGeneration !== this.#generation) return Promise.resolve();
+    this.#refreshing ??= this.#read({ forceFetch: true })
+      .then((secret) => {
+        this.#credentials.secret = secret;
+        // The alternating-users rotation strategy changes the user name too; pg-pool passes these options to
+        // every new client.
+        this.options.user = secret.username;
+        this.#generation += 1;
+      })
+      .finally(() => {
+        this.#refreshing = undefined;
+      });
+    return this.#refreshing;
+  }
+}
+
+/** A pool built from the database secret; `overrides` win over the secret's settings (tests: `ssl: false`). */
+export const createSecretPool = async (read: DbSecretReader, overrides: pg.PoolConfig = {}): Promise<pg.Pool> => {
+  const secret = await read({ forceFetch: false });
+  return new SecretPool({ ...commonConfig(), ...secretConfig(secret), ...overrides }, secret, read);
+};
+
+const createPool = async (): Promise<pg.Pool> => {
+  const url = process.env.DATABASE_URL;
+  if (url) return new pg.Pool({ ...commonConfig(), connectionString: url });
+  return createSecretPool(powertoolsSecretReader(secretArn()));
 };
 
 let pool: Promise<pg.Pool> | undefined;
 
 export const getPool = (): Promise<pg.Pool> => {
-  pool ??= poolConfig().then((config) => {
-    const p = new pg.Pool(config);
+  pool ??= createPool().then((p) => {
     // An idle client losing its connection (proxy recycling) must not crash the process.
     p.on('error', () => undefined);
     return p;

@@ -35,6 +35,8 @@ export class MethodNotAllowedError extends AppError {}
 export class ConflictError extends AppError {}
 export class PayloadTooLargeError extends AppError {}
 export class UnsupportedMediaTypeError extends AppError {}
+/** Well-formed and valid, but in conflict with what the request claims (e.g. a reused Idempotency-Key). */
+export class UnprocessableContentError extends AppError {}
 export class TooManyRequestsError extends AppError {}
 
 /** The one mapping from domain error to HTTP: [class, status, problem type slug, title]. */
@@ -48,6 +50,7 @@ const mapping: ReadonlyArray<[new (...args: never[]) => AppError, number, string
   [ConflictError, 409, 'conflict', 'Conflict'],
   [PayloadTooLargeError, 413, 'payload-too-large', 'Content too large'],
   [UnsupportedMediaTypeError, 415, 'unsupported-media-type', 'Unsupported media type'],
+  [UnprocessableContentError, 422, 'unprocessable-content', 'Unprocessable content'],
   [TooManyRequestsError, 429, 'too-many-requests', 'Too many requests'],
 ];
 

@@ -4,7 +4,8 @@
  * middy with Powertools logger (Lambda context + API Gateway request id as correlation id), tracer and
  * metrics; CORS; then, in order: principal (401), the tenant's rate limits (429, see rate-limit.ts), role
  * check from `route.roles` (403), body size limit (413),
- * JSON parsing (400), zod validation of params, query and body (400 naming each bad field). Every error
+ * JSON parsing (400), strings PostgreSQL can't store (NUL, lone surrogates: 400), zod validation of params,
+ * query and body (400 naming each bad field). Every error
  * leaves through `toProblem` as RFC 9457 application/problem+json.
  */
 import middy from '@middy/core';
@@ -30,6 +31,7 @@ import {
 import { logger, metrics, tracer } from './observability.ts';
 import { principalFrom, type Principal } from './principal.ts';
 import { perMinuteFromEnv, rateLimiterFromEnv, type LimitRule, type LimitState } from './rate-limit.ts';
+import { unsafeStrings } from './stored-json.ts';
 
 /** Request bodies above this answer 413 (API Gateway itself allows 10 MB). */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -68,8 +70,17 @@ const zodErrors = (where: 'body' | 'query' | 'params', error: z.ZodError): Field
     message: issue.message,
   }));
 
+/**
+ * zod's strings take NUL and lone surrogates, which PostgreSQL refuses (a 500 at the first write), so every
+ * string of the input is looked at first, whatever the schema says, and refused naming its field.
+ */
 const validate = (where: 'body' | 'query' | 'params', schema: z.ZodType | undefined, value: unknown, errors: FieldError[]): unknown => {
   if (!schema) return undefined;
+  const unsafe = unsafeStrings(value, [where]);
+  if (unsafe.length > 0) {
+    errors.push(...unsafe);
+    return undefined;
+  }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   errors.push(...zodErrors(where, result.error));

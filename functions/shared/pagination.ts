@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { ValidationError } from './errors.ts';
+import { unsafeStrings } from './stored-json.ts';
 
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 100;
@@ -26,12 +27,34 @@ export const pageSchema = <T extends z.ZodType>(item: T) => z.object({ items: z.
 export const encodeCursor = (position: Record<string, string | number>): string =>
   Buffer.from(JSON.stringify(position), 'utf8').toString('base64url');
 
+// Cursors are client input: a crafted one must fail here as a 400, not in PostgreSQL as a 500. So cursor
+// shapes are built from these fields, which only take values the keyset columns can hold.
+
+/** PostgreSQL `int` (int4) is signed 32-bit. */
+export const PG_INT_MAX = 2_147_483_647;
+
+/** A keyset position in an `int` column (step numbers, versions). */
+export const cursorInt = (min = 0) => z.int().min(min).max(PG_INT_MAX);
+
+/**
+ * A keyset position in a `timestamptz` column. zod takes year 0000, which PostgreSQL refuses (22008);
+ * ISO 8601 with a four-digit year gives 0001-9999, which it stores.
+ */
+export const cursorTimestamp = z.iso.datetime({ offset: true }).refine((s) => Number(s.slice(0, 4)) >= 1, 'Year must be 0001-9999');
+
+/** A keyset id (NUL and lone surrogates are refused by `decodeCursor` for every string). */
+export const cursorId = z.string().max(512);
+
+/** The usual `(created_at, id)` keyset position. */
+export const createdAtPosition = z.object({ createdAt: cursorTimestamp, id: cursorId });
+
 /** Decodes a cursor into the expected shape, or a 400 naming `query.cursor`. */
 export const decodeCursor = <T>(cursor: string | undefined, shape: z.ZodType<T>): T | undefined => {
   if (cursor === undefined) return undefined;
   try {
-    const parsed = shape.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-    if (parsed.success) return parsed.data;
+    const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const parsed = unsafeStrings(decoded).length === 0 ? shape.safeParse(decoded) : undefined;
+    if (parsed?.success) return parsed.data;
   } catch {
     // fall through: any undecodable cursor is the same client error
   }

@@ -22,6 +22,8 @@ export interface DatabaseProps {
  * PostgreSQL for the platform: Aurora Serverless v2 behind an RDS Proxy (Lambdas open many short
  * connections; the proxy pools them), or an existing database whose secret is passed by context.
  * Functions get DB_SECRET_ARN + DB_HOST and sit in `clientSecurityGroup`, the only group the proxy admits.
+ * The Aurora secret is rotated (below). The LocalStack target builds no Database at all (no RDS there; functions
+ * get DATABASE_URL), hence no rotation either.
  */
 export class Database extends Construct {
   readonly secret: secretsmanager.ISecret;
@@ -40,7 +42,9 @@ export class Database extends Construct {
     });
 
     if (props.existingSecretArn) {
-      // Reaching an external database (peering, public endpoint) is the operator's network to arrange.
+      // Reaching an external database (peering, public endpoint) is the operator's network to arrange. So is
+      // rotating its secret: we neither own that secret nor know the network path a rotation function would
+      // need (functions/shared/db.ts follows a rotation done by the operator all the same).
       this.secret = secretsmanager.Secret.fromSecretCompleteArn(this, 'Secret', props.existingSecretArn);
       this.host = undefined;
       this.readyWhen = [];
@@ -74,15 +78,24 @@ export class Database extends Construct {
     cluster.node.addDependency(postgresLog);
     this.secret = cluster.secret!;
 
-    // No scheduled rotation yet: functions build their pg pool from the secret once per cold start, so a
-    // rotated password would break new connections from warm containers until they recycle. Enable with
-    // `cluster.addRotationSingleUser({ vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } })` once
-    // functions/shared/db.ts re-reads the secret on an authentication failure (or uses IAM auth to the proxy).
-    Validations.of(cluster).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'Database secret rotation is off until functions re-read credentials on authentication failure (see comment above); the secret is encrypted and readable only by the functions whose manifest entry declares database access.',
+    // Rotated every 30 days by Secrets Manager's hosted single-user PostgreSQL rotation (same user, new
+    // password). Functions survive it because functions/shared/db.ts gives each new connection the current
+    // password and re-reads the secret once when a login is refused; the RDS Proxy reads the secret itself.
+    // The rotation Lambda runs in the NAT subnets: it reaches the Secrets Manager endpoint through the NAT and
+    // the cluster (isolated subnets) on 5432 through the security group rule below.
+    const rotation = secretsmanager.HostedRotation.postgreSqlSingleUser({
+      functionName: `${props.prefix}-database-rotation`,
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
     });
+    this.secret.addRotationSchedule('Rotation', {
+      hostedRotation: rotation,
+      automaticallyAfter: Duration.days(30),
+      // The generated password is new anyway; rotating it on creation would race the migrate trigger of the
+      // same deploy (it connects with the password it read just before).
+      rotateImmediatelyOnUpdate: false,
+    });
+    cluster.connections.allowDefaultPortFrom(rotation, 'Secrets Manager rotation of the database password');
 
     const proxy = cluster.addProxy('Proxy', {
       dbProxyName: `${props.prefix}-proxy`,

@@ -36,7 +36,6 @@ export interface FunctionsProps {
   /** State machine names are fixed up front, so ARNs are known without a dependency on the resource. */
   stateMachineName: (name: StateMachineName) => string;
   websocket: { callbackUrl: string; apiId: string; stageName: string };
-  oidc: { issuer?: string; audience?: string };
   /** Operator settings from context; each reaches only the functions that name it. */
   settings: Partial<Record<SettingName, string>>;
   s3ForcePathStyle: boolean;
@@ -151,12 +150,6 @@ export class PlatformFunctions extends Construct {
       environment[`${secretShapes[secretName].env}_ARN`] = secret.secretArn;
       secret.grantRead(role);
     }
-    if ((access.secrets ?? []).includes('jwtSigningKey')) {
-      // Whoever verifies platform JWTs also verifies OIDC tokens when an issuer is configured.
-      if (props.oidc.issuer) environment[env.oidcIssuer] = props.oidc.issuer;
-      if (props.oidc.audience) environment[env.oidcAudience] = props.oidc.audience;
-    }
-
     for (const name of access.settings ?? []) {
       const value = props.settings[name];
       if (value !== undefined) environment[settingShapes[name].env] = value;

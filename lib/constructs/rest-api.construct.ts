@@ -113,7 +113,9 @@ export class PlatformRestApi extends Construct {
 
     for (const spec of props.manifest.functions) {
       if (!spec.http?.length) continue;
-      const integration = new apigateway.LambdaIntegration(props.functions.get(spec.name), { proxy: true });
+      // No test-invoke permission: it doubles the Lambda permissions per route, and the stack must stay under
+      // CloudFormation's 500 resources as domains are added.
+      const integration = new apigateway.LambdaIntegration(props.functions.get(spec.name), { proxy: true, allowTestInvoke: false });
       for (const route of spec.http) {
         const resource = this.api.root.resourceForPath(route.path);
         const method = resource.addMethod(route.method, integration, {

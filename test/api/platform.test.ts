@@ -120,6 +120,9 @@ describe('bad input on every route: 4xx problem+json naming the field, nothing s
     ['unknown field', { json: { name: 'x', surprise: 1 } }, 400, 'body'],
     ['oversize body', { json: { name: 'x'.repeat(300 * 1024) } }, 413, undefined],
     ['not JSON at all', { body: 'name=x', headers: { 'content-type': 'text/plain' } }, 415, undefined],
+    // PostgreSQL refuses NUL in text and lone surrogates in jsonb; zod lets both through.
+    ['NUL in a string', { json: { name: 'a\u0000b' } }, 400, 'body.name'],
+    ['lone surrogate', { json: { name: 'a\udc00' } }, 400, 'body.name'],
   ];
 
   for (const path of ['/v1/api-keys', '/v1/tenants']) {
@@ -140,7 +143,14 @@ describe('bad input on every route: 4xx problem+json naming the field, nothing s
   });
 
   it.each(['/v1/api-keys', '/v1/tenants'])('GET %s: bad limit and cursor are named', async (path) => {
-    for (const [query, field] of [['limit=0', 'query.limit'], ['limit=abc', 'query.limit'], ['limit=101', 'query.limit'], ['cursor=%%%', 'query.cursor']] as const) {
+    const crafted = (position: object) => Buffer.from(JSON.stringify(position)).toString('base64url');
+    for (const [query, field] of [
+      ['limit=0', 'query.limit'], ['limit=abc', 'query.limit'], ['limit=101', 'query.limit'], ['cursor=%%%', 'query.cursor'],
+      ['cursor=a%00b', 'query.cursor'],
+      // Well-formed cursors whose values PostgreSQL would refuse: year 0, NUL in the id.
+      [`cursor=${crafted({ createdAt: '0000-01-01T00:00:00Z', id: 'x' })}`, 'query.cursor'],
+      [`cursor=${crafted({ createdAt: '2024-01-01T00:00:00Z', id: 'x\u0000' })}`, 'query.cursor'],
+    ] as const) {
       const res = await rt.fetchJson(`${path}?${query}`, asAdmin());
       expect(res.status, query).toBe(400);
       expect(errorPaths(res)).toEqual([field]);

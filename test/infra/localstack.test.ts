@@ -30,6 +30,8 @@ describe('localstack target', () => {
     synth.template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
     synth.template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     synth.template.resourceCountIs('AWS::StepFunctions::StateMachine', manifest.stateMachines.length);
+    // LocalStack runs no RDS: no database, so no secret rotation either.
+    synth.template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
     synth.template.resourceCountIs('Custom::Trigger', 1);
     expect(synth.nagFindings).toEqual([]);
   });

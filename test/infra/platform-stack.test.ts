@@ -1,8 +1,12 @@
 /** The AWS target, synthesized once: main resources, their security settings, least privilege, cdk-nag. */
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { Match } from 'aws-cdk-lib/assertions';
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Database } from '../../lib/constructs/database.construct.ts';
 import { hashDirectory } from '../../lib/constructs/migrations.construct.ts';
 import { PROJECT_ROOT } from '../../lib/platform-app.ts';
 import { settings, tables } from '../../lib/resources.ts';
@@ -15,6 +19,9 @@ const SETTINGS: Record<SettingName, string> = {
   openaiBaseUrl: 'https://llm.internal.example/v1',
   anthropicBaseUrl: 'https://anthropic.internal.example',
   httpToolAllowedHosts: 'api.example.com',
+  oidcIssuer: 'https://login.example.com',
+  oidcAudience: 'mls',
+  oidcJwksUrl: 'https://login.example.com/keys',
   rateLimitPerMinute: '600',
 };
 let synth: Synthesized;
@@ -30,6 +37,13 @@ const httpRoutes = () => manifest.functions.flatMap((f) => f.http ?? []);
 describe('cdk-nag', () => {
   it('AwsSolutions reports no unacknowledged error or warning', () => {
     expect(synth.nagFindings).toEqual([]);
+  });
+});
+
+describe('stack size', () => {
+  it("stays inside CloudFormation's 500 resources per stack", () => {
+    // A deploy over the limit fails outright; the next domains need nested stacks before they fit.
+    expect(Object.keys(synth.template.toJSON().Resources).length).toBeLessThan(500);
   });
 });
 
@@ -81,6 +95,54 @@ describe('data stores', () => {
     });
     synth.template.hasResourceProperties('AWS::RDS::DBProxy', { EngineFamily: 'POSTGRESQL', RequireTLS: true });
     synth.template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'ALL' });
+  });
+
+  it('rotates the cluster secret every 30 days with the hosted PostgreSQL single-user rotation, in the VPC, allowed into the cluster', () => {
+    const [attachmentId] = Object.keys(synth.template.findResources('AWS::SecretsManager::SecretTargetAttachment', {
+      Properties: { TargetType: 'AWS::RDS::DBCluster' },
+    }));
+    expect(attachmentId).toBeDefined();
+    synth.template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 1);
+    synth.template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      SecretId: { Ref: attachmentId },
+      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+      RotateImmediatelyOnUpdate: false,
+      HostedRotationLambda: Match.objectLike({
+        RotationType: 'PostgreSQLSingleUser',
+        VpcSubnetIds: Match.anyValue(),
+        VpcSecurityGroupIds: Match.anyValue(),
+      }),
+    });
+    const rotationGroup = synth.template.findResources('AWS::EC2::SecurityGroup', {
+      Properties: { GroupDescription: Match.stringLikeRegexp('Rotation') },
+    });
+    const [rotationGroupId] = Object.keys(rotationGroup);
+    expect(rotationGroupId).toBeDefined();
+    synth.template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      IpProtocol: 'tcp',
+      FromPort: Match.anyValue(),
+      SourceSecurityGroupId: { 'Fn::GetAtt': [rotationGroupId, 'GroupId'] },
+    });
+  });
+});
+
+describe('an existing database (databaseSecretArn)', () => {
+  it('gets no rotation schedule from us: the operator owns its secret and the network to it', () => {
+    // The Database construct alone: the whole platform stack would bundle every function again for this.
+    const stack = new Stack(new App(), 'existing-db', { env: { account: '123456789012', region: 'eu-west-1' } });
+    new Database(stack, 'Database', {
+      vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 }),
+      prefix: 'mls-test',
+      existingSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:their-db-AbCdEf',
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      logRetention: logs.RetentionDays.ONE_MONTH,
+      minCapacity: 0.5,
+      maxCapacity: 4,
+    });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::RDS::DBCluster', 0);
+    template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
   });
 });
 

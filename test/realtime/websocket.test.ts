@@ -242,6 +242,9 @@ describe('limits', () => {
     expect(await request(ws, { action: 'subscribe', channel, afterSeq: -1 })).toMatchObject({ type: 'error', status: 400, errors: [{ path: 'afterSeq' }] });
     expect(await request(ws, { action: 'publish', channel: 'n8n', data: 'x' })).toMatchObject({ type: 'error', status: 403 });
     expect(await request(ws, { action: 'publish', channel, data: 'y'.repeat(100 * 1024) })).toMatchObject({ type: 'error', status: 413 });
+    // PostgreSQL refuses NUL and lone surrogates in jsonb: a 400 naming the field, not a 500.
+    expect(await request(ws, { action: 'publish', channel, data: 'x\u0000' })).toMatchObject({ type: 'error', status: 400, errors: [{ path: 'data' }] });
+    expect(await request(ws, { action: 'publish', channel, data: { text: '\udc00' } })).toMatchObject({ type: 'error', status: 400, errors: [{ path: 'data.text' }] });
     ws.send({ action: 'ping' });
     expect(await ws.nextMessage((m) => m.type === 'pong')).toEqual({ type: 'pong' });
     expect(ws.socket.readyState).toBe(ws.socket.OPEN);

@@ -195,6 +195,19 @@ describe('bad input on every route', () => {
     await field(`/v1/workspaces/${id}/messages?before=abc&limit=0`, {}, 400, 'query.limit');
   });
 
+  it('refuses NUL and lone surrogates (which PostgreSQL cannot store) in body, path and query, naming the field', async () => {
+    const crafted = (position: object) => Buffer.from(JSON.stringify(position)).toString('base64url');
+    await field('/v1/workspaces', { method: 'POST', json: { name: 'a\u0000b' } }, 400, 'body.name');
+    await field('/v1/workspaces', { method: 'POST', json: { name: 'a\udc00' } }, 400, 'body.name');
+    await field(`/v1/workspaces/${id}`, { method: 'PATCH', json: { name: 'x\u0000' } }, 400, 'body.name');
+    await field(`/v1/workspaces/${id}/members`, { method: 'POST', json: { userId: 'u\u0000' } }, 400, 'body.userId');
+    await field(`/v1/workspaces/${id}/members/u%00x`, { method: 'DELETE' }, 400, 'params.userId');
+    await field(`/v1/workspaces/${id}/members?cursor=${crafted({ at: '0000-01-01T00:00:00Z', id: 'u' })}`, {}, 400, 'query.cursor');
+    await field(`/v1/workspaces?cursor=${crafted({ at: '2024-01-01T00:00:00Z', id: 'wsp_\u0000' })}`, {}, 400, 'query.cursor');
+    const list = await rt.fetchJson(`/v1/workspaces/${id}/members`, { headers: owner.headers });
+    expect(list.body.items.map((m: any) => m.userId)).toEqual([owner.userId]);
+  });
+
   it('refuses calls without credentials', async () => {
     const res = await rt.fetchJson('/v1/workspaces');
     problem(res, 401);

@@ -1,6 +1,7 @@
 /** PostgreSQL access to `agents` and `agent_versions`. Soft-deleted agents are invisible here. */
 import type { Queryable } from '#shared/db.ts';
 import { NotFoundError } from '#shared/errors.ts';
+import { toStoredJson } from '#shared/stored-json.ts';
 import type { AgentDefinition, AgentRecord, AgentVersionRecord } from './agent.ts';
 
 const columns = `id AS "agentId", tenant_id AS "tenantId", name, description, system_prompt AS "systemPrompt", model,
@@ -27,7 +28,7 @@ export class AgentRepository {
       const { rows } = await this.#db.query<AgentRecord>(
         `INSERT INTO agents (id, tenant_id, name, description, system_prompt, model, tools, max_steps, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${columns}`,
-        [agentId, tenantId, def.name, def.description, def.systemPrompt, def.model, def.tools, def.maxSteps, createdBy],
+        [agentId, tenantId, def.name, def.description, def.systemPrompt, toStoredJson(def.model), def.tools, def.maxSteps, createdBy],
       );
       return rows[0]!;
     } catch (error) {
@@ -42,7 +43,7 @@ export class AgentRepository {
     await this.#db.query(
       `INSERT INTO agent_versions (agent_id, version, name, description, system_prompt, model, tools, max_steps, created_by, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [agent.agentId, agent.version, agent.name, agent.description, agent.systemPrompt, agent.model, agent.tools, agent.maxSteps, createdBy, agent.updatedAt],
+      [agent.agentId, agent.version, agent.name, agent.description, agent.systemPrompt, toStoredJson(agent.model), agent.tools, agent.maxSteps, createdBy, agent.updatedAt],
     );
   }
 
@@ -66,7 +67,7 @@ export class AgentRepository {
       `UPDATE agents SET name = $3, description = $4, system_prompt = $5, model = $6, tools = $7, max_steps = $8,
               version = version + 1, updated_at = date_trunc('milliseconds', clock_timestamp())
         WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL RETURNING ${columns}`,
-      [agentId, tenantId, def.name, def.description, def.systemPrompt, def.model, def.tools, def.maxSteps],
+      [agentId, tenantId, def.name, def.description, def.systemPrompt, toStoredJson(def.model), def.tools, def.maxSteps],
     );
     return rows[0]!;
   }

@@ -4,7 +4,7 @@
  * can always be loaded.
  */
 import { NotFoundError, ValidationError, type FieldError } from '#shared/errors.ts';
-import { decodeCursor, toPage, type Page } from '#shared/pagination.ts';
+import { createdAtPosition, cursorInt, decodeCursor, toPage, type Page } from '#shared/pagination.ts';
 import type { Principal } from '#shared/principal.ts';
 import * as z from 'zod';
 import type { AgentVersionView, AgentView, CreateAgentInput, UpdateAgentInput } from '../agents.contracts.ts';
@@ -68,7 +68,7 @@ export const getAgent = async (agents: AgentRepository, caller: Principal, agent
   return toAgentView(agent);
 };
 
-const position = z.object({ createdAt: z.iso.datetime({ offset: true }), id: z.string() });
+const position = createdAtPosition;
 
 export const listAgents = async (agents: AgentRepository, caller: Principal, query: { limit: number; cursor?: string | undefined }): Promise<Page<AgentView>> => {
   const after = decodeCursor(query.cursor, position);
@@ -115,7 +115,7 @@ export const deleteAgent = async (agents: AgentRepository, caller: Principal, ag
   if (!(await agents.softDelete(caller.tenantId, agentId))) throw notFound(agentId);
 };
 
-const versionPosition = z.object({ version: z.int().min(1) });
+const versionPosition = z.object({ version: cursorInt(1) });
 
 export const listAgentVersions = async (
   agents: AgentRepository,

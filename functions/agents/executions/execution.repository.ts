@@ -4,6 +4,7 @@
  */
 import type pg from 'pg';
 import { transaction, type Queryable } from '#shared/db.ts';
+import { toStoredJson } from '#shared/stored-json.ts';
 import type {
   AgentDefinition,
   ExecutionError,
@@ -109,6 +110,8 @@ export interface NewExecution {
   input: ExecutionInput;
   createdBy: string;
   idempotencyKey: string | undefined;
+  /** What the request asked for (agent and body), kept with the key to recognise a reuse for another request. */
+  idempotencyFingerprint?: string | undefined;
 }
 
 export interface NewModelStep {
@@ -137,7 +140,8 @@ export interface ToolStepResult {
   startedAt: Date;
 }
 
-const json = (value: unknown): string | null => (value === undefined || value === null ? null : JSON.stringify(value));
+/** jsonb parameters: tool and model output can hold NUL or lone surrogates, which jsonb refuses. */
+const json = (value: unknown): string | null => toStoredJson(value, { nullable: true });
 
 
 export class ExecutionRepository {
@@ -177,30 +181,32 @@ export class ExecutionRepository {
 
   /**
    * Creates the execution with its first message, or returns the one an earlier request with the same
-   * Idempotency-Key created (the unique index decides, inside this one transaction).
+   * Idempotency-Key created (the unique index decides, inside this one transaction), with that request's
+   * fingerprint (null for rows from before fingerprints were kept).
    */
-  async create(e: NewExecution): Promise<{ execution: ExecutionRecord; created: boolean }> {
+  async create(e: NewExecution): Promise<{ execution: ExecutionRecord; created: true } | { execution: ExecutionRecord; created: false; fingerprint: string | null }> {
     return transaction(this.#pool, async (client) => {
       const { rows } = await client.query<ExecutionRow>(
-        `INSERT INTO executions (id, tenant_id, agent_id, agent_version, input, created_by, idempotency_key)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
+        `INSERT INTO executions (id, tenant_id, agent_id, agent_version, input, created_by, idempotency_key, idempotency_fingerprint)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
          RETURNING ${EXECUTION_COLUMNS}`,
-        [e.id, e.tenantId, e.agentId, e.agentVersion, JSON.stringify(e.input), e.createdBy, e.idempotencyKey ?? null],
+        [e.id, e.tenantId, e.agentId, e.agentVersion, toStoredJson(e.input), e.createdBy, e.idempotencyKey ?? null, e.idempotencyKey === undefined ? null : e.idempotencyFingerprint ?? null],
       );
       if (rows[0]) {
         await client.query('INSERT INTO execution_messages (execution_id, idx, role, content) VALUES ($1, 0, $2, $3)', [
           e.id,
           'user',
-          JSON.stringify(e.input),
+          toStoredJson(e.input),
         ]);
         return { execution: toExecution(rows[0]), created: true };
       }
-      const existing = await client.query<ExecutionRow>(
-        `SELECT ${EXECUTION_COLUMNS} FROM executions WHERE tenant_id = $1 AND idempotency_key = $2`,
+      const existing = await client.query<ExecutionRow & { idempotency_fingerprint: string | null }>(
+        `SELECT ${EXECUTION_COLUMNS}, idempotency_fingerprint FROM executions WHERE tenant_id = $1 AND idempotency_key = $2`,
         [e.tenantId, e.idempotencyKey],
       );
-      return { execution: toExecution(existing.rows[0]!), created: false };
+      const row = existing.rows[0]!;
+      return { execution: toExecution(row), created: false, fingerprint: row.idempotency_fingerprint };
     });
   }
 
@@ -273,13 +279,13 @@ export class ExecutionRepository {
       const { rows } = await client.query<{ idx: number }>(
         `INSERT INTO execution_messages (execution_id, idx, role, content)
          SELECT $1, coalesce(max(idx), -1) + 1, 'assistant', $2 FROM execution_messages WHERE execution_id = $1 RETURNING idx`,
-        [id, JSON.stringify(message)],
+        [id, toStoredJson(message)],
       );
       const toolStepNos = toolSteps.map((_, i) => stepNo + 1 + i);
       for (const [i, t] of toolSteps.entries()) {
         await client.query(
           `INSERT INTO execution_steps (execution_id, step_no, kind, tool_name, tool_call_id, input) VALUES ($1, $2, 'tool', $3, $4, $5)`,
-          [id, toolStepNos[i], t.toolName, t.toolCallId, JSON.stringify(t.input)],
+          [id, toolStepNos[i], t.toolName, t.toolCallId, toStoredJson(t.input)],
         );
       }
       return { stepNo, messageIdx: rows[0]!.idx, toolStepNos };
@@ -291,7 +297,7 @@ export class ExecutionRepository {
       `INSERT INTO execution_steps (execution_id, step_no, kind, provider, model, input, output, error, input_tokens, output_tokens,
          latency_ms, started_at, finished_at)
        VALUES ($1, $2, 'model', $3, $4, $5, $6, $7, $8, $9, $10, $11, date_trunc('milliseconds', clock_timestamp()))`,
-      [id, stepNo, s.provider, s.model, JSON.stringify(s.input), json(s.output), json(s.error), s.inputTokens, s.outputTokens, s.latencyMs, s.startedAt],
+      [id, stepNo, s.provider, s.model, toStoredJson(s.input), json(s.output), json(s.error), s.inputTokens, s.outputTokens, s.latencyMs, s.startedAt],
     );
   }
 
@@ -312,7 +318,7 @@ export class ExecutionRepository {
       await client.query(
         `INSERT INTO execution_messages (execution_id, idx, role, content) VALUES ($1, $2, 'tool', $3)
          ON CONFLICT (execution_id, idx) DO UPDATE SET content = EXCLUDED.content`,
-        [id, messageIdx, JSON.stringify(message)],
+        [id, messageIdx, toStoredJson(message)],
       );
     });
   }
@@ -354,7 +360,7 @@ export class ExecutionRepository {
     const { rowCount } = await this.#pool.query(
       `UPDATE executions SET status = 'waiting_approval', pending_task_token = $2, pending_tool_call = $3
        WHERE id = $1 AND status IN ('running', 'waiting_approval')`,
-      [id, token, JSON.stringify(call)],
+      [id, token, toStoredJson(call)],
     );
     return rowCount === 1;
   }

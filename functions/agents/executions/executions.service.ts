@@ -3,9 +3,10 @@
  * The orchestrator port hides Step Functions.
  */
 import type { ChannelEvent } from '#shared/channel-events.ts';
-import { ConflictError, NotFoundError, ValidationError } from '#shared/errors.ts';
+import { createHash } from 'node:crypto';
+import { ConflictError, NotFoundError, UnprocessableContentError, ValidationError } from '#shared/errors.ts';
 import type { Principal } from '#shared/principal.ts';
-import { decodeCursor, toPage, type Page } from '#shared/pagination.ts';
+import { cursorInt, decodeCursor, toPage, type Page } from '#shared/pagination.ts';
 import * as z from 'zod';
 import type { ImageMediaType } from '../domain/model.types.ts';
 import type { ExecutionStepView, ExecutionView } from '../executions.contracts.ts';
@@ -79,6 +80,16 @@ const toStepView = (s: StepRecord): ExecutionStepView => ({
 
 const notFound = (id: string) => new NotFoundError(`No execution ${id}`);
 
+/** JSON with object keys sorted at every level, so equal bodies hash equally whatever their key order. */
+const canonicalJson = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+
+/** What a start request asked for: its agent and a sha256 of its canonical body. */
+export const requestFingerprint = (agentId: string, body: unknown): string =>
+  `${agentId}:${createHash('sha256').update(canonicalJson(body ?? null)).digest('hex')}`;
+
 export class ExecutionsService {
   readonly #d: ExecutionsDeps;
 
@@ -95,7 +106,8 @@ export class ExecutionsService {
     const agent = await this.#d.repo.findAgent(principal.tenantId, agentId);
     if (!agent) throw new NotFoundError(`No agent ${agentId}`);
     const images = await this.#images(principal.tenantId, body.images ?? []);
-    const { execution, created } = await this.#d.repo.create({
+    const fingerprint = requestFingerprint(agentId, body);
+    const result = await this.#d.repo.create({
       id: newExecutionId(),
       tenantId: principal.tenantId,
       agentId: agent.agentId,
@@ -103,7 +115,15 @@ export class ExecutionsService {
       input: { ...(body.text !== undefined && { text: body.text }), ...(images.length > 0 && { images }) },
       createdBy: principal.userId,
       idempotencyKey,
+      idempotencyFingerprint: fingerprint,
     });
+    const { execution, created } = result;
+    // The Idempotency-Key draft (IETF httpapi): a key reused for a different payload is a 422, not a replay.
+    if (!result.created && result.fingerprint !== null && result.fingerprint !== fingerprint) {
+      throw new UnprocessableContentError('This Idempotency-Key was already used for a different request', [
+        { path: 'headers.idempotency-key', message: 'Already used with another agent or body; send a new key for a new request' },
+      ]);
+    }
     // A repeat whose first attempt died before starting the run starts it now; StartExecution with the same
     // name and input is idempotent while that run is going on.
     if (created || (execution.status === 'queued' && !execution.sfnExecutionArn)) {
@@ -141,7 +161,7 @@ export class ExecutionsService {
   }
 
   async steps(principal: Principal, id: string, limit: number, cursor: string | undefined): Promise<Page<ExecutionStepView>> {
-    const after = decodeCursor(cursor, z.object({ s: z.int().min(0) }));
+    const after = decodeCursor(cursor, z.object({ s: cursorInt(0) }));
     if (!(await this.#d.repo.find(principal.tenantId, id))) throw notFound(id);
     const rows = await this.#d.repo.listSteps(principal.tenantId, id, after?.s ?? 0, limit + 1);
     return toPage(rows, limit, toStepView, (s) => ({ s: s.stepNo }));

@@ -33,7 +33,10 @@ for (const [net, prefix] of [
   ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
 ] as const) privateRanges.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of [
-  ['::', 128], ['::1', 128], ['64:ff9b::', 96], ['100::', 64], ['2001:db8::', 32], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
+  // ::/96 also holds the deprecated IPv4-compatible form (::127.0.0.1); 2002::/16 (6to4) and 2001::/32 (Teredo)
+  // tunnel to IPv4 hosts; fec0::/10 is the old site-local range.
+  ['::', 96], ['64:ff9b::', 96], ['100::', 64], ['2001::', 32], ['2001:db8::', 32], ['2002::', 16], ['fc00::', 7], ['fe80::', 10],
+  ['fec0::', 10], ['ff00::', 8],
 ] as const) privateRanges.addSubnet(net, prefix, 'ipv6');
 
 export const isPrivateAddress = (address: string): boolean => {

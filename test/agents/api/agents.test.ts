@@ -29,6 +29,8 @@ afterAll(async () => {
 });
 
 type Init = RequestInit & { json?: unknown };
+/** A cursor as a client could craft one (the real ones are base64url JSON too). */
+const crafted = (position: object) => Buffer.from(JSON.stringify(position)).toString('base64url');
 const as = (headers: Record<string, string>, init: Init = {}): Init => ({ ...init, headers: { ...headers, ...(init.headers as Record<string, string>) } });
 
 
@@ -187,6 +189,10 @@ describe('bad input: 400 problem+json naming the field, nothing stored', () => {
       ['temperature out of range', { method: 'POST', json: { ...validAgent, model: { provider: 'openai', name: 'm', temperature: 2.5 } } }, ['body.model.temperature']],
       ['unknown tool', { method: 'POST', json: { ...validAgent, tools: ['calculator', 'rm_rf'] } }, ['body.tools.1']],
       ['blank name', { method: 'POST', json: { ...validAgent, name: '   ' } }, ['body.name']],
+      // PostgreSQL refuses NUL in text and jsonb, and lone surrogates in jsonb; zod lets both through.
+      ['NUL in name', { method: 'POST', json: { ...validAgent, name: 'a\u0000b' } }, ['body.name']],
+      ['lone surrogate in systemPrompt', { method: 'POST', json: { ...validAgent, systemPrompt: 'hi \ud800' } }, ['body.systemPrompt']],
+      ['NUL in the model (jsonb)', { method: 'POST', json: { ...validAgent, model: { ...validAgent.model, name: 'gpt\u0000' } } }, ['body.model.name']],
     ];
     for (const [label, init, paths] of cases) {
       const res = await rt.fetchJson('/v1/agents', as(developer, init));
@@ -219,6 +225,10 @@ describe('bad input: 400 problem+json naming the field, nothing stored', () => {
       ['bad id on versions', '/v1/agents/x/versions', {}, ['params.agentId']],
       ['bad cursor on versions', `${path}/versions?cursor=bm9wZQ`, {}, ['query.cursor']],
       ['bad cursor', '/v1/agents?cursor=garbage', {}, ['query.cursor']],
+      ['NUL in a query value', '/v1/agents?cursor=a%00b', {}, ['query.cursor']],
+      ['version cursor beyond int', `${path}/versions?cursor=${crafted({ version: 2 ** 40 })}`, {}, ['query.cursor']],
+      ['cursor in year 0', `/v1/agents?cursor=${crafted({ createdAt: '0000-01-01T00:00:00Z', id: 'agt_x' })}`, {}, ['query.cursor']],
+      ['cursor id with NUL', `/v1/agents?cursor=${crafted({ createdAt: '2024-01-01T00:00:00Z', id: 'agt_\u0000' })}`, {}, ['query.cursor']],
       ['bad limit', '/v1/agents?limit=0', {}, ['query.limit']],
       ['limit not a number', '/v1/agents?limit=many', {}, ['query.limit']],
     ];

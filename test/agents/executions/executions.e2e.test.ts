@@ -247,3 +247,44 @@ describe('idempotency', () => {
     expect(h.models.requests).toHaveLength(1);
   });
 });
+
+describe('idempotency with a different request', () => {
+  it('answers 422 naming the header when a key is reused for another agent or body; the same request still replays', async () => {
+    const agentA = await createAgent(h, { provider: 'openai' });
+    const agentB = await createAgent(h, { provider: 'openai' });
+    h.models.setDefault({ text: 'ok' });
+    const key = `key-reuse-${Date.now()}`;
+    const first = await startExecution(h, agentA, { text: 'first' }, { 'idempotency-key': key });
+    for (const [agentId, body] of [[agentB, { text: 'second' }], [agentA, { text: 'second' }]] as const) {
+      const res = await h.rt.fetchJson(`/v1/agents/${agentId}/executions`, { method: 'POST', headers: { ...auth(h.admin), 'idempotency-key': key }, json: body });
+      expect(res.status).toBe(422);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(res.body).toMatchObject({ status: 422, errors: [{ path: 'headers.idempotency-key' }] });
+    }
+    const again = await startExecution(h, agentA, { text: 'first' }, { 'idempotency-key': key });
+    expect(again.executionId).toBe(first.executionId);
+    await waitForExecution(h, first.executionId);
+    const { rows } = await h.db.query('SELECT count(*)::int AS n FROM executions WHERE idempotency_key = $1', [key]);
+    expect(rows[0].n).toBe(1);
+  });
+});
+
+describe('text PostgreSQL cannot store as is', () => {
+  it('keeps going when tool input and output hold NUL bytes (stored as U+FFFD)', async () => {
+    const agentId = await createAgent(h, { provider: 'openai', tools: ['write_file', 'read_file'] });
+    h.models.script([
+      { toolCalls: [{ id: 'call_write', name: 'write_file', arguments: { path: 'bin.dat', content: 'a\u0000b' } }] },
+      { toolCalls: [{ id: 'call_read', name: 'read_file', arguments: { path: 'bin.dat' } }] },
+      { text: 'It holds a\u0000b.' },
+    ]);
+    const started = await startExecution(h, agentId, { text: 'Write and read a binary file' });
+    const done = await waitForExecution(h, started.executionId);
+    expect(done).toMatchObject({ status: 'succeeded', output: { text: 'It holds a\uFFFDb.' } });
+    const steps = await stepsOf(h, started.executionId);
+    expect(steps.map((s) => [s.toolName, s.error])).toEqual([[null, null], ['write_file', null], [null, null], ['read_file', null], [null, null]]);
+    expect(steps[1].input.arguments.content).toBe('a\uFFFDb');
+    expect(JSON.stringify(steps[3].output)).toContain('a\uFFFDb');
+    // The model got the file's content back.
+    expect(JSON.stringify(h.models.requests[2]!.body)).toMatch(/a(\\u0000|\\ufffd|\uFFFD)b/);
+  });
+});

@@ -47,6 +47,9 @@ describe('POST /v1/agents/{agentId}/executions', () => {
     expectProblem(await start(h.admin, { json: { images: [{ fileId: 'nope' }] } }), 400, 'body.images.0.fileId');
     expectProblem(await start(h.admin, { json: { images: [] } }), 400, 'body.images');
     expectProblem(await start(h.admin, { json: { text: 'x'.repeat(300 * 1024) } }), 413);
+    // PostgreSQL refuses NUL in jsonb and text, and lone surrogates in jsonb; zod lets both through.
+    expectProblem(await start(h.admin, { json: { text: 'a\u0000b' } }), 400, 'body.text');
+    expectProblem(await start(h.admin, { json: { text: 'a\udc00' } }), 400, 'body.text');
   });
 
   it('rejects a bad agent id, an unknown agent, a bad Idempotency-Key, and images that are not usable', async () => {
@@ -73,6 +76,9 @@ describe('reading an execution', () => {
     expectProblem(await call('GET', '/v1/executions/exe_doesnotexist00', h.admin), 404);
     expectProblem(await call('GET', `/v1/executions/${executionId}/steps?limit=0`, h.admin), 400, 'query.limit');
     expectProblem(await call('GET', `/v1/executions/${executionId}/steps?cursor=garbage`, h.admin), 400, 'query.cursor');
+    const crafted = Buffer.from(JSON.stringify({ s: 2 ** 40 })).toString('base64url');
+    expectProblem(await call('GET', `/v1/executions/${executionId}/steps?cursor=${crafted}`, h.admin), 400, 'query.cursor');
+    expectProblem(await call('GET', `/v1/executions/exe_%00/steps`, h.admin), 400, 'params.executionId');
     expectProblem(await call('GET', `/v1/executions/bad-id/steps`, h.admin), 400, 'params.executionId');
     expectProblem(await call('GET', `/v1/executions/${executionId}/events?afterSeq=-1`, h.admin), 400, 'query.afterSeq');
     expectProblem(await call('GET', `/v1/executions/${executionId}/events?limit=abc`, h.admin), 400, 'query.limit');

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpRequestTool, httpToolConfigFromEnv, type HttpToolConfig } from '#functions/agents/tools/http-request.tool.ts';
+import { createHttpRequestTool, httpToolConfigFromEnv, isPrivateAddress, type HttpToolConfig } from '#functions/agents/tools/http-request.tool.ts';
 import { createToolRunner } from '#functions/agents/tools/tool.runner.ts';
 import type { ToolResult } from '#functions/agents/tools/tool.types.ts';
 import { call, context } from './tool-fixtures.ts';
@@ -74,6 +74,15 @@ describe('http_request', () => {
   it('says it is disabled when no host is allowed', async () => {
     const result = await run({ allowedHosts: [] }, { url: `${base}/hello` });
     expect(result).toMatchObject({ ok: false, error: { type: 'disabled', message: expect.stringContaining('HTTP_TOOL_ALLOWED_HOSTS') } });
+  });
+
+  it('classes special-purpose and tunnelled addresses as private, public ones not', () => {
+    for (const address of ['127.0.0.1', '10.1.2.3', '169.254.169.254', '::1', '::127.0.0.1', '::ffff:10.0.0.1', 'fe80::1', 'fc00::1', 'fec0::1', '2002:7f00:1::1', '2001:0:4136:e378::1', 'not-an-ip']) {
+      expect(`${address}: ${isPrivateAddress(address)}`).toBe(`${address}: true`);
+    }
+    for (const address of ['93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946']) {
+      expect(`${address}: ${isPrivateAddress(address)}`).toBe(`${address}: false`);
+    }
   });
 
   it('refuses loopback addresses, literal or resolved, unless private networks are allowed', async () => {

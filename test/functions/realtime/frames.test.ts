@@ -1,6 +1,7 @@
 /** What a WebSocket client gets back for each kind of frame on `$default` / `ping`. */
 import { describe, expect, it } from 'vitest';
-import { replyTo } from '#functions/realtime/frames.ts';
+import { parseFrame, publishFrame, replyTo } from '#functions/realtime/frames.ts';
+import { ValidationError } from '#shared/errors.ts';
 import { CONNECTION_TTL_SECONDS, connectionItem } from '#functions/realtime/connection.repository.ts';
 
 describe('replyTo', () => {
@@ -17,6 +18,28 @@ describe('replyTo', () => {
     ['unknown action', '{"action":"dance"}', 'Unknown action'],
   ])('answers %s with a 400 error frame', (_label, body, title) => {
     expect(replyTo(body)).toEqual({ type: 'error', status: 400, title, detail: expect.any(String) });
+  });
+});
+
+describe('parseFrame', () => {
+  it.each([
+    ['NUL in the data', { data: 'x\u0000' }, 'data'],
+    ['a lone surrogate deep in the data', { data: { list: ['ok', 'a\udc00'] } }, 'data.list.1'],
+    ['NUL in the frame id', { id: 'i\u0000', data: 'x' }, 'id'],
+  ])('refuses %s (PostgreSQL cannot store it) naming the field', (_label, fields, path) => {
+    const body = JSON.stringify({ action: 'publish', channel: 'workspace:wsp_abcdefgh12', ...fields });
+    let error: unknown;
+    try {
+      parseFrame(body, publishFrame);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).errors).toEqual([{ path, message: expect.any(String) }]);
+  });
+
+  it('takes ordinary text', () => {
+    expect(parseFrame(JSON.stringify({ action: 'publish', channel: 'workspace:wsp_abcdefgh12', data: 'héllo 😀' }), publishFrame).data).toBe('héllo 😀');
   });
 });
 

@@ -31,6 +31,13 @@ describe('ChannelEventStore', () => {
     expect((await store.listAfter('ta', 'workspace:w2', 0, 10)).map((e) => e.seq)).toEqual([1]);
   });
 
+  it('stores data holding NUL and lone surrogates (tool output from binary files) with them replaced by U+FFFD', async () => {
+    const store = new ChannelEventStore(pool);
+    const [event] = await store.append('ta', 'execution:binary', [{ kind: 'execution.tool_result', data: { output: 'a\u0000b\udc00', ['k\u0000']: 1 } }]);
+    expect(event!.data).toEqual({ output: 'a\uFFFDb\uFFFD', ['k\uFFFD']: 1 });
+    expect((await store.listAfter('ta', 'execution:binary', 0, 10)).map((e) => e.data)).toEqual([event!.data]);
+  });
+
   it('reads after a seq in order, and before a seq newest first, filtered by kind', async () => {
     const store = new ChannelEventStore(pool);
     await store.append('ta', 'execution:e1', [{ kind: 'execution.started' }, { kind: 'execution.token', data: { text: 'hi' } }, { kind: 'execution.succeeded' }]);

@@ -81,6 +81,29 @@ describe('httpHandler', () => {
     expect(calls.length).toBe(before);
   });
 
+  it('refuses NUL and lone surrogates (PostgreSQL cannot store them) in body, keys, params and query, naming each', async () => {
+    const before = calls.length;
+    const cases: Array<[string, Parameters<typeof call>[1], string]> = [
+      ['NUL in the body', { ...good, body: { name: 'a\u0000', count: 1 } }, 'body.name'],
+      ['lone surrogate in the body', { ...good, body: { name: '\udc00', count: 1 } }, 'body.name'],
+      ['NUL in a key', { ...good, body: { name: 'a', count: 1, 'k\u0000': 1 } }, 'body.k\\u0000'],
+      ['NUL in a path parameter', { ...good, params: { thingId: 'thg_\u0000' } }, 'params.thingId'],
+      ['lone surrogate in a path parameter', { ...good, params: { thingId: 'thg_\ud800' } }, 'params.thingId'],
+      ['NUL in a query value', { ...good, query: { dryRun: 'true\u0000' } }, 'query.dryRun'],
+    ];
+    for (const [label, input, path] of cases) {
+      const res = await call(handler, input);
+      expect(res.status, label).toBe(400);
+      expect(res.headers['Content-Type'], label).toBe('application/problem+json');
+      expect(res.body.errors, label).toContainEqual({ path, message: expect.any(String) });
+    }
+    // Escaped in the JSON text, as clients send them.
+    const raw = await call(handler, { ...good, rawBody: '{"name":"\\ud800x","count":1}' });
+    expect(raw.status).toBe(400);
+    expect(raw.body.errors).toEqual([expect.objectContaining({ path: 'body.name' })]);
+    expect(calls.length).toBe(before);
+  });
+
   it('answers 400 for a missing body where one is required', async () => {
     const res = await call(handler, { ...good, body: undefined });
     expect(res.status).toBe(400);
