@@ -6,6 +6,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+import { decodeJwt } from 'jose';
 import { secrets, settings } from '#lib/resources.ts';
 import { getPool } from '#shared/db.ts';
 import { UnauthorizedError } from '#shared/errors.ts';
@@ -13,6 +14,7 @@ import { logger } from '#shared/observability.ts';
 import { toAuthorizerContext } from '#shared/principal.ts';
 import { readSecret } from '#shared/secrets.ts';
 import { ApiKeyRepository } from './api-key.repository.ts';
+import { looksLikeApiKey } from './api-key.ts';
 import { createAuthenticator, credentialFrom } from './authenticator.ts';
 
 const oidcIssuer = process.env[settings.oidcIssuer.env];
@@ -34,17 +36,28 @@ const apiWideResource = (methodArn: string): string => {
   return apiArn && stage ? `${apiArn}/${stage}/*` : methodArn;
 };
 
+/**
+ * A WebSocket connection keeps this context for its whole life (up to 2 h), so `$connect` also passes the
+ * JWT's `exp` on, and every action re-checks it (functions/realtime/ws-action.ts). A REST request is
+ * authorized afresh each time and needs none. The token was verified just now, so decoding it is enough.
+ */
+const webSocketCredentialExpiry = (event: APIGatewayRequestAuthorizerEvent, credential: string | undefined): number | undefined => {
+  if (!credential || looksLikeApiKey(credential) || !event.methodArn?.endsWith('/$connect')) return undefined;
+  return decodeJwt(credential).exp;
+};
+
 const authorize = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
   logger.setCorrelationId(event.requestContext?.requestId);
   try {
-    const principal = await authenticate(credentialFrom(event.headers, event.queryStringParameters));
+    const credential = credentialFrom(event.headers, event.queryStringParameters);
+    const principal = await authenticate(credential);
     return {
       principalId: principal.userId,
       policyDocument: {
         Version: '2012-10-17',
         Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: apiWideResource(event.methodArn) }],
       },
-      context: toAuthorizerContext(principal),
+      context: toAuthorizerContext(principal, webSocketCredentialExpiry(event, credential)),
     };
   } catch (error) {
     if (error instanceof UnauthorizedError) {

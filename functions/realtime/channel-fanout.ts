@@ -6,14 +6,16 @@
  *   batch of events arrives in seq order.
  * - GoneException: the connection is dead without a `$disconnect` (client vanished, or API Gateway lost
  *   it); it and its subscriptions are removed and the other subscribers of its workspaces see it leave.
+ * - Subscriptions past their `expiresAt` (their connection's JWT expired) are skipped, not pruned: the
+ *   connection's next action ends it (ws-action.ts).
  * - Any other failure is retried by the SDK client (standard retry mode: throttling, 5xx, network), then
  *   logged; the rest of the fan-out carries on.
  */
-import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { ApiGatewayManagementApiClient, DeleteConnectionCommand, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { ChannelEvent, EventFanout } from '#shared/channel-events.ts';
 import { env } from '#lib/resources.ts';
 import { logger } from '#shared/observability.ts';
-import type { ConnectionRepository, SubscriptionItem } from './connection.repository.ts';
+import { isLive, type ConnectionRepository, type SubscriptionItem } from './connection.repository.ts';
 import { eventFrameText, presenceEventFrame } from './frames.ts';
 
 /**
@@ -51,6 +53,16 @@ export class ManagementApiPoster implements FramePoster {
       if (error instanceof GoneException || (error as { name?: string }).name === 'GoneException') return 'gone';
       logger.warn('PostToConnection failed after retries', { connectionId, error: error as Error });
       return 'failed';
+    }
+  }
+
+  /** Closes the connection (DeleteConnection); one already gone is fine. */
+  async close(connectionId: string): Promise<void> {
+    try {
+      await this.#client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+    } catch (error) {
+      if (error instanceof GoneException || (error as { name?: string }).name === 'GoneException') return;
+      throw error;
     }
   }
 }
@@ -102,8 +114,10 @@ export class ChannelFanout implements EventFanout {
     const max = options.maxSubscribers;
     const found = await this.#connections.subscribersOf(channel, max === undefined ? undefined : max + 1);
     if (max !== undefined && found.length > max) return result;
-    // Channel ids are unique across tenants; the tenant filter is a second lock on the door.
-    const subscribers = found.filter((s) => s.tenantId === tenantId);
+    // Channel ids are unique across tenants; the tenant filter is a second lock on the door. Subscriptions
+    // past their `expiresAt` (the connection's JWT expired) get nothing: no lookup needed, it is on the item.
+    const now = Date.now();
+    const subscribers = found.filter((s) => s.tenantId === tenantId && isLive(s, now));
     const pruned: SubscriptionItem[] = [];
     await forEachLimit(subscribers, this.#concurrency, async (sub) => {
       for (const text of frames) {

@@ -1,11 +1,12 @@
 /** `$connect`: the authorizer has already accepted `?token=`; remember the connection and its principal. */
-import { principalFrom } from '#shared/principal.ts';
+import { credentialExpiryFrom, principalFrom } from '#shared/principal.ts';
 import { wsHandler } from '#shared/websocket.ts';
 import { connectionItem } from './connection.repository.ts';
 import { connections } from './realtime.adapters.ts';
 
 export const handler = wsHandler(async (event) => {
   const principal = principalFrom(event.requestContext.authorizer);
-  await connections().put(connectionItem(event.requestContext.connectionId, principal, new Date(event.requestContext.connectedAt ?? Date.now())));
+  const connectedAt = new Date(event.requestContext.connectedAt ?? Date.now());
+  await connections().put(connectionItem(event.requestContext.connectionId, principal, connectedAt, credentialExpiryFrom(event.requestContext.authorizer)));
   return { statusCode: 200, body: '' };
 });

@@ -8,7 +8,9 @@
  * with one Query; gsi1 maps a channel to its subscribed connections for fan-out and presence. `channel` is
  * the event-log name (`workspace:<id>`, `execution:<id>`, `n8n:<tenant>`). No transactions (dynalite has
  * none, and none are needed: every write is one idempotent item); `expiresAt` is the TTL backstop for
- * connections whose `$disconnect` never arrived.
+ * connections whose `$disconnect` never arrived, and also the moment the connection's credential (a JWT's
+ * `exp`) runs out, whichever comes first: fan-out and presence skip items past it (`isLive`), since
+ * DynamoDB deletes expired items only eventually.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -48,29 +50,41 @@ export interface SubscriptionItem {
 export const connectionKey = (connectionId: string) => ({ pk: `conn#${connectionId}`, sk: 'meta' as const });
 const subscriptionKey = (connectionId: string, channel: string) => ({ pk: `conn#${connectionId}`, sk: `sub#${channel}` });
 
-const expiresAt = (connectedAt: Date): number => Math.floor(connectedAt.getTime() / 1000) + CONNECTION_TTL_SECONDS;
+/** Epoch seconds: two hours after connect, or earlier when the credential (`credentialExpiresAt`) expires first. */
+const expiresAt = (connectedAt: Date, credentialExpiresAt?: number): number =>
+  Math.min(Math.floor(connectedAt.getTime() / 1000) + CONNECTION_TTL_SECONDS, credentialExpiresAt ?? Infinity);
 
-export const connectionItem = (connectionId: string, principal: Principal, now: Date): ConnectionItem => ({
+/** False once the item's connection or credential has expired (DynamoDB's TTL may not have removed it yet). */
+export const isLive = (item: { expiresAt: number }, now = Date.now()): boolean => item.expiresAt * 1000 > now;
+
+export const connectionItem = (connectionId: string, principal: Principal, now: Date, credentialExpiresAt?: number): ConnectionItem => ({
   ...connectionKey(connectionId),
   connectionId,
   userId: principal.userId,
   tenantId: principal.tenantId,
   roles: principal.roles.join(','),
   connectedAt: now.toISOString(),
-  expiresAt: expiresAt(now),
+  expiresAt: expiresAt(now, credentialExpiresAt),
   gsi1pk: `user#${principal.tenantId}#${principal.userId}`,
   gsi1sk: `conn#${connectionId}`,
 });
 
-/** A subscription lives no longer than its connection can (2 h from connect). */
-export const subscriptionItem = (connectionId: string, channel: string, principal: Principal, connectedAt: Date, now: Date): SubscriptionItem => ({
+/** A subscription lives no longer than its connection can (2 h from connect), nor past its credential's expiry. */
+export const subscriptionItem = (
+  connectionId: string,
+  channel: string,
+  principal: Principal,
+  connectedAt: Date,
+  now: Date,
+  credentialExpiresAt?: number,
+): SubscriptionItem => ({
   ...subscriptionKey(connectionId, channel),
   connectionId,
   channel,
   userId: principal.userId,
   tenantId: principal.tenantId,
   subscribedAt: now.toISOString(),
-  expiresAt: expiresAt(connectedAt),
+  expiresAt: expiresAt(connectedAt, credentialExpiresAt),
   gsi1pk: `chan#${channel}`,
   gsi1sk: `conn#${connectionId}`,
 });

@@ -4,6 +4,7 @@ import { createEventFanout } from '#functions/realtime/event-fanout.ts';
 import { getPool, type Queryable } from '#shared/db.ts';
 import { ChannelFanout, ManagementApiPoster } from './channel-fanout.ts';
 import { ConnectionRepository } from './connection.repository.ts';
+import type { ApiKeyStatus } from './realtime.service.ts';
 import type { ExecutionTenants } from './workspace.access.ts';
 import { WorkspaceRepository } from './workspace.repository.ts';
 
@@ -28,6 +29,19 @@ export class PgExecutionTenants implements ExecutionTenants {
   }
 }
 
+/** The platform's `api_keys`, read by primary key: is the key of a connection still live? */
+export class PgApiKeyStatus implements ApiKeyStatus {
+  readonly #db: Queryable;
+  constructor(db: Queryable) {
+    this.#db = db;
+  }
+
+  async isActive(tenantId: string, keyId: string): Promise<boolean> {
+    const { rows } = await this.#db.query('SELECT 1 FROM api_keys WHERE id = $1 AND tenant_id = $2 AND revoked_at IS NULL', [keyId, tenantId]);
+    return rows.length > 0;
+  }
+}
+
 let connectionRepo: ConnectionRepository | undefined;
 let framePoster: ManagementApiPoster | undefined;
 let channelFanout: ChannelFanout | undefined;
@@ -39,6 +53,8 @@ export const poster = (): ManagementApiPoster => (framePoster ??= ManagementApiP
 export const fanout = (): ChannelFanout => (channelFanout ??= new ChannelFanout(connections(), poster()));
 
 export const workspaces = async (): Promise<WorkspaceRepository> => new WorkspaceRepository(await getPool());
+/** Only connections opened with an API key need it, so JWT connections never open a database connection for it. */
+export const apiKeyStatus = async (): Promise<ApiKeyStatus> => new PgApiKeyStatus(await getPool());
 export const executionTenants = async (): Promise<ExecutionTenants> => new PgExecutionTenants(await getPool());
 /** Publishing stores, then fans out with the same port the agents use (push failures logged, not thrown). */
 export const channelEvents = async (): Promise<ChannelEventStore> => new ChannelEventStore(await getPool(), (eventFanout ??= createEventFanout()));

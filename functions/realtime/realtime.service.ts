@@ -7,11 +7,11 @@
  * clients keep the last seq they handled and drop anything at or below it, and order by seq (docs/realtime.md).
  */
 import type { ChannelEvent } from '#shared/channel-events.ts';
-import { BadRequestError } from '#shared/errors.ts';
+import { BadRequestError, UnauthorizedError } from '#shared/errors.ts';
 import type { Principal } from '#shared/principal.ts';
 import type { PostOutcome } from './channel-fanout.ts';
-import { subscriptionItem, type SubscriptionItem } from './connection.repository.ts';
-import { eventFrameText, presenceEventFrame } from './frames.ts';
+import { isLive, subscriptionItem, type SubscriptionItem } from './connection.repository.ts';
+import { errorFrameFrom, eventFrameText, presenceEventFrame } from './frames.ts';
 import { resolveChannel, type ExecutionTenants, type WorkspaceLookup } from './workspace.access.ts';
 import { MESSAGE_KIND } from './workspace.service.ts';
 
@@ -45,7 +45,44 @@ export interface Caller {
   principal: Principal;
   connectionId: string;
   connectedAt: Date;
+  /** Epoch seconds at which the connection's credential expires (JWTs); API keys do not expire. */
+  expiresAt?: number | undefined;
 }
+
+/** Whether an API key is still live (not revoked). */
+export interface ApiKeyStatus {
+  isActive(tenantId: string, keyId: string): Promise<boolean>;
+}
+
+const API_KEY_USER_PREFIX = 'apikey:';
+
+/**
+ * Whether the credential the connection was opened with still holds: the authorizer ran once, at `$connect`,
+ * and the connection lives up to 2 hours, so a JWT may have expired and an API key been revoked since.
+ * JWT principals cost nothing (their `exp` travels in the authorizer context); key principals one lookup.
+ */
+export const credentialsHold = async (apiKeys: () => Promise<ApiKeyStatus>, caller: Caller, now = Date.now()): Promise<boolean> => {
+  if (caller.expiresAt !== undefined && caller.expiresAt * 1000 <= now) return false;
+  const { userId, tenantId } = caller.principal;
+  if (!userId.startsWith(API_KEY_USER_PREFIX)) return true;
+  return (await apiKeys()).isActive(tenantId, userId.slice(API_KEY_USER_PREFIX.length));
+};
+
+export const STALE_CREDENTIALS_DETAIL = 'The credentials of this connection were revoked or expired; reconnect with a valid token';
+
+/**
+ * Ends a connection whose credentials no longer hold: tells the client why, forgets its subscriptions (its
+ * workspaces see it leave), then closes it through the @connections API. Its `$disconnect` finds nothing left.
+ */
+export const endConnection = async (
+  ports: Pick<RealtimePorts, 'subscriptions' | 'fanout' | 'send'> & { close(connectionId: string): Promise<void> },
+  connectionId: string,
+  frameId?: string,
+): Promise<void> => {
+  await ports.send(connectionId, JSON.stringify(errorFrameFrom(new UnauthorizedError(STALE_CREDENTIALS_DETAIL), frameId)));
+  await disconnect(ports, connectionId);
+  await ports.close(connectionId);
+};
 
 export const subscribe = async (
   ports: RealtimePorts,
@@ -54,7 +91,7 @@ export const subscribe = async (
 ): Promise<object | undefined> => {
   const { principal, connectionId } = caller;
   const channel = await resolveChannel(ports, principal, frame.channel, 'read');
-  await ports.subscriptions.putSubscription(subscriptionItem(connectionId, channel.log, principal, caller.connectedAt, new Date()));
+  await ports.subscriptions.putSubscription(subscriptionItem(connectionId, channel.log, principal, caller.connectedAt, new Date(), caller.expiresAt));
 
   let replayed = 0;
   let complete = true;
@@ -105,7 +142,7 @@ export const presence = async (ports: RealtimePorts, caller: Caller, frame: { ch
   if (channel.kind !== 'workspace') throw new BadRequestError('Presence is kept for workspace channels only', [{ path: 'channel', message: 'Expected workspace:<id>' }]);
   const members = new Map<string, string[]>();
   for (const sub of await ports.subscriptions.subscribersOf(channel.log)) {
-    if (sub.tenantId === caller.principal.tenantId) members.set(sub.userId, [...(members.get(sub.userId) ?? []), sub.connectionId]);
+    if (sub.tenantId === caller.principal.tenantId && isLive(sub)) members.set(sub.userId, [...(members.get(sub.userId) ?? []), sub.connectionId]);
   }
   return {
     type: 'presence',

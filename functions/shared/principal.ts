@@ -33,9 +33,23 @@ export const principalFrom = (authorizer: AuthorizerContext): Principal => {
   return { userId, tenantId, roles: parseRoles(authorizer?.roles) };
 };
 
-/** What the authorizer returns as `context`: primitives only. */
-export const toAuthorizerContext = (p: Principal): { userId: string; tenantId: string; roles: string } => ({
+/** What the authorizer returns as `context`: primitives only; `expiresAt` (epoch seconds) when the credential expires. */
+export const toAuthorizerContext = (
+  p: Principal,
+  expiresAt?: number,
+): { userId: string; tenantId: string; roles: string; expiresAt?: number } => ({
   userId: p.userId,
   tenantId: p.tenantId,
   roles: p.roles.join(','),
+  ...(expiresAt !== undefined ? { expiresAt } : {}),
 });
+
+/**
+ * The credential's expiry (epoch seconds) from the authorizer context, if it has one (JWTs; API keys do not
+ * expire). API Gateway may hand context numbers over as strings, so both are read.
+ */
+export const credentialExpiryFrom = (authorizer: AuthorizerContext): number | undefined => {
+  const value = authorizer?.expiresAt;
+  const seconds = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  return Number.isFinite(seconds) ? seconds : undefined;
+};

@@ -14,6 +14,12 @@ const rest = (name: string, file: string, route: HttpRoute, description: string,
 /** Subscription changes and fan-out: DynamoDB plus the @connections API (gone connections are pruned). */
 const live: Access = { tables: { connections: 'readwrite' }, websocketManagement: true };
 
+/**
+ * Every routed action first re-checks the connection's credentials (an API key: one lookup in `api_keys`)
+ * and ends a lapsed connection (its subscriptions removed, DeleteConnection), hence database + live.
+ */
+const action: Access = { database: true, ...live };
+
 export const functions: FunctionSpec[] = [
   {
     name: 'ws-connect',
@@ -37,7 +43,7 @@ export const functions: FunctionSpec[] = [
     entry: 'functions/realtime/default.handler.ts',
     description: 'Answers ping and reports unknown actions as error frames',
     websocket: ['$default', 'ping'],
-    access: { websocketManagement: true },
+    access: action,
   },
   {
     name: 'ws-subscribe',
@@ -45,7 +51,7 @@ export const functions: FunctionSpec[] = [
     entry: 'functions/realtime/subscribe.handler.ts',
     description: 'Subscribes a connection to a channel, replaying missed events (afterSeq)',
     websocket: ['subscribe'],
-    access: { database: true, ...live },
+    access: action,
   },
   {
     name: 'ws-unsubscribe',
@@ -53,7 +59,7 @@ export const functions: FunctionSpec[] = [
     entry: 'functions/realtime/unsubscribe.handler.ts',
     description: 'Unsubscribes a connection from a channel',
     websocket: ['unsubscribe'],
-    access: live,
+    access: action,
   },
   {
     name: 'ws-publish',
@@ -61,7 +67,7 @@ export const functions: FunctionSpec[] = [
     entry: 'functions/realtime/publish.handler.ts',
     description: 'Stores a workspace message and fans it out to the subscribers',
     websocket: ['publish'],
-    access: { database: true, ...live },
+    access: action,
   },
   {
     name: 'ws-presence',
@@ -69,7 +75,7 @@ export const functions: FunctionSpec[] = [
     entry: 'functions/realtime/presence.handler.ts',
     description: 'Who is connected to a workspace now',
     websocket: ['presence'],
-    access: { database: true, ...live },
+    access: action,
   },
   rest('create-workspace', 'create-workspace', routes.createWorkspaceRoute, 'Creates a workspace'),
   rest('list-workspaces', 'list-workspaces', routes.listWorkspacesRoute, "Lists the caller's workspaces"),
