@@ -8,6 +8,13 @@
  * emulator has none, so nothing here reads it). A fixed window may let up to twice the limit through
  * around a window boundary; that is the price of one write per request, and fine for abuse protection.
  *
+ * Fewer writes on a busy tenant: far from its limit, a container reserves a batch of requests with one
+ * `ADD :batch` and serves them from memory; near the limit it counts one by one, so the limit stays exact
+ * where it matters. Reserved but unused requests still count (a container that stops early makes the
+ * tenant's window slightly stricter, never looser). Once a window is exceeded, the container answers 429
+ * from memory until the window ends: a flood costs no DynamoDB writes and no hot-key throttling, which would
+ * otherwise make the limiter fail open exactly under abuse.
+ *
  * Fail open: when DynamoDB cannot be reached the request is served and a warning logged, so a limiter
  * outage never takes the API down.
  */
@@ -21,6 +28,19 @@ export const DEFAULT_PER_MINUTE = 1200;
 /** Environment variable overriding the tenant-wide limit (local: passed through; deployed: see README). */
 export const PER_MINUTE_ENV = 'RATE_LIMIT_PER_MINUTE';
 const WINDOW_SECONDS = 60;
+/** Requests reserved per write while the tenant is far (BATCH x BATCH_MARGIN requests) from its limit. */
+const BATCH = 10;
+const BATCH_MARGIN = 10;
+
+/** What this container knows of one counter in the current window. */
+interface LocalCounter {
+  windowStart: number;
+  /** The counter's value after this container's last write. */
+  lastCount: number;
+  /** Reserved requests not yet served. */
+  available: number;
+  exceeded: boolean;
+}
 
 /** One counter to hit: `scope` names what is counted (the whole tenant, or one route of it). */
 export interface LimitRule {
@@ -51,6 +71,7 @@ export class RateLimiter {
   readonly #db: DynamoDBDocumentClient;
   readonly #table: string;
   readonly #now: () => number;
+  readonly #local = new Map<string, LocalCounter>();
 
   constructor(options: RateLimiterOptions) {
     this.#db = options.db;
@@ -66,28 +87,50 @@ export class RateLimiter {
     const nowSeconds = Math.floor(this.#now() / 1000);
     const windowStart = nowSeconds - (nowSeconds % WINDOW_SECONDS);
     const windowEnd = windowStart + WINDOW_SECONDS;
+    const resetSeconds = Math.max(1, windowEnd - nowSeconds);
     try {
       return await Promise.all(
-        rules.map(async (rule) => {
+        rules.map(async (rule): Promise<LimitState> => {
+          const key = `${tenantId}#${rule.scope}`;
+          let local = this.#local.get(key);
+          if (!local || local.windowStart !== windowStart) {
+            local = { windowStart, lastCount: 0, available: 0, exceeded: false };
+            this.#local.set(key, local);
+          }
+          const state = (counter: LocalCounter): LimitState => ({
+            rule,
+            count: counter.lastCount - counter.available,
+            remaining: Math.max(0, rule.perMinute - counter.lastCount + counter.available),
+            resetSeconds,
+            exceeded: counter.exceeded,
+          });
+          if (local.exceeded) return state(local);
+          if (local.available > 0) {
+            local.available -= 1;
+            return state(local);
+          }
+          const batch = rule.perMinute - local.lastCount >= BATCH * BATCH_MARGIN ? BATCH : 1;
           const { Attributes } = await this.#db.send(
             new UpdateCommand({
               TableName: this.#table,
               Key: { pk: `${tenantId}#${rule.scope}#${windowStart}` },
-              UpdateExpression: 'ADD #count :one SET #expiresAt = :expiresAt',
+              UpdateExpression: 'ADD #count :batch SET #expiresAt = :expiresAt',
               ExpressionAttributeNames: { '#count': 'count', '#expiresAt': tables.rateLimits.ttl },
               // One window of slack: the item outlives its window, then TTL may delete it.
-              ExpressionAttributeValues: { ':one': 1, ':expiresAt': windowEnd + WINDOW_SECONDS },
+              ExpressionAttributeValues: { ':batch': batch, ':expiresAt': windowEnd + WINDOW_SECONDS },
               ReturnValues: 'UPDATED_NEW',
             }),
           );
-          const count = Number(Attributes?.count ?? 1);
-          return {
-            rule,
-            count,
-            remaining: Math.max(0, rule.perMinute - count),
-            resetSeconds: Math.max(1, windowEnd - nowSeconds),
-            exceeded: count > rule.perMinute,
-          };
+          const count = Number(Attributes?.count ?? batch);
+          // Of the reserved requests, those still under the limit may be served: this one, then the rest.
+          const granted = Math.min(batch, Math.max(0, rule.perMinute - (count - batch)));
+          local.lastCount = Math.max(local.lastCount, count);
+          if (granted === 0) {
+            local.exceeded = true;
+            return state(local);
+          }
+          local.available += granted - 1;
+          return state(local);
         }),
       );
     } catch (error) {

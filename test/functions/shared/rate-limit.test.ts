@@ -57,6 +57,36 @@ afterAll(async () => {
 });
 
 describe('RateLimiter', () => {
+  const stored = async (tenantId: string, scope = 'tenant'): Promise<number> =>
+    Number((await db.send(new GetCommand({ TableName: TABLE, Key: { pk: `${tenantId}#${scope}#${WINDOW_START}` } }))).Item?.count ?? 0);
+
+  it('far from the limit, reserves requests in batches: fewer writes, the same answers', async () => {
+    const limiter = new RateLimiter({ db, table: TABLE, now: at(5) });
+    const states = [];
+    for (let i = 0; i < 25; i++) states.push((await limiter.hit('ten_batch', [tenantRule(1200)]))![0]!);
+    expect(states.every((s) => !s.exceeded)).toBe(true);
+    expect(states.map((s) => s.count)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+    expect(states.at(-1)!.remaining).toBe(1175);
+    // Three writes of ten: reserved but unserved requests count, so the window only gets stricter.
+    expect(await stored('ten_batch')).toBe(30);
+  });
+
+  it('serves exactly the limit, counting one by one as it nears', async () => {
+    const limiter = new RateLimiter({ db, table: TABLE, now: at(5) });
+    let served = 0;
+    for (let i = 0; i < 160; i++) if (!(await limiter.hit('ten_exact', [tenantRule(150)]))![0]!.exceeded) served += 1;
+    expect(served).toBe(150);
+  });
+
+  it('answers from memory once exceeded: a flood costs no more writes', async () => {
+    const limiter = new RateLimiter({ db, table: TABLE, now: at(5) });
+    const states = [];
+    for (let i = 0; i < 50; i++) states.push((await limiter.hit('ten_flood', [tenantRule(3)]))![0]!);
+    expect(states.filter((s) => !s.exceeded)).toHaveLength(3);
+    expect(states.slice(3).every((s) => s.exceeded && s.remaining === 0)).toBe(true);
+    expect(await stored('ten_flood')).toBe(4);
+  });
+
   it('counts a tenant\'s requests in the window and flags the one past the limit', async () => {
     const limiter = new RateLimiter({ db, table: TABLE, now: at(30) });
     const states = [];
