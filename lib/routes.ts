@@ -85,7 +85,8 @@ const restFunctions: FunctionSpec[] = [
     entry: 'functions/platform/revoke-api-key.handler.ts',
     description: 'Revokes an API key',
     http: [platform.revokeApiKeyRoute],
-    access: { database: true },
+    // Ends the key's live WebSocket connections: finds them in the connections table, closes them via @connections.
+    access: { database: true, tables: { connections: 'readwrite' }, websocketManagement: true },
   },
   {
     name: 'create-tenant',

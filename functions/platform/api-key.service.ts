@@ -2,7 +2,7 @@
 import { NotFoundError } from '#shared/errors.ts';
 import { createdAtPosition, decodeCursor, toPage, type Page } from '#shared/pagination.ts';
 import type { Principal, Role } from '#shared/principal.ts';
-import { generateApiKey, type ApiKeyRecord } from './api-key.ts';
+import { apiKeyUserId, generateApiKey, type ApiKeyRecord } from './api-key.ts';
 import type { ApiKeyRepository } from './api-key.repository.ts';
 import type { ApiKeyView, CreatedApiKey } from './platform.contracts.ts';
 
@@ -38,6 +38,17 @@ export const listApiKeys = async (keys: ApiKeyRepository, caller: Principal, que
   return toPage(rows, query.limit, toApiKeyView, (r) => ({ createdAt: r.createdAt.toISOString(), id: r.keyId }));
 };
 
-export const revokeApiKey = async (keys: ApiKeyRepository, caller: Principal, keyId: string): Promise<void> => {
+/**
+ * Ends a user's live sessions (WebSocket connections), which were authorized once at connect and would
+ * otherwise outlive a revoked key. Best effort and never throws: the revocation already stands, and whatever
+ * it misses is refused on its next action.
+ */
+export interface SessionTerminator {
+  endSessionsOf(tenantId: string, userId: string): Promise<void>;
+}
+
+export const revokeApiKey = async (keys: ApiKeyRepository, sessions: SessionTerminator, caller: Principal, keyId: string): Promise<void> => {
   if (!(await keys.revoke(caller.tenantId, keyId))) throw new NotFoundError(`No API key ${keyId} in this tenant`);
+  // Only once the revocation is committed: a connection ended earlier could reconnect with the still-valid key.
+  await sessions.endSessionsOf(caller.tenantId, apiKeyUserId(keyId));
 };

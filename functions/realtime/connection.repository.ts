@@ -48,6 +48,7 @@ export interface SubscriptionItem {
 }
 
 export const connectionKey = (connectionId: string) => ({ pk: `conn#${connectionId}`, sk: 'meta' as const });
+const userPartition = (tenantId: string, userId: string) => `user#${tenantId}#${userId}`;
 const subscriptionKey = (connectionId: string, channel: string) => ({ pk: `conn#${connectionId}`, sk: `sub#${channel}` });
 
 /** Epoch seconds: two hours after connect, or earlier when the credential (`credentialExpiresAt`) expires first. */
@@ -65,7 +66,7 @@ export const connectionItem = (connectionId: string, principal: Principal, now: 
   roles: principal.roles.join(','),
   connectedAt: now.toISOString(),
   expiresAt: expiresAt(now, credentialExpiresAt),
-  gsi1pk: `user#${principal.tenantId}#${principal.userId}`,
+  gsi1pk: userPartition(principal.tenantId, principal.userId),
   gsi1sk: `conn#${connectionId}`,
 });
 
@@ -145,6 +146,30 @@ export class ConnectionRepository {
       for (const item of page.Items ?? []) if (isSubscription(item)) items.push(item);
       start = page.LastEvaluatedKey;
     } while (start && (limit === undefined || items.length < limit));
+    return items;
+  }
+
+  /**
+   * The connections `userId` holds open in `tenantId` (all pages of gsi1's `user#` partition), e.g. to end
+   * an API key's sessions when it is revoked. gsi1 is eventually consistent: a connection made within the
+   * last moment may be missing; the next action's credential check still refuses it.
+   */
+  async connectionsOf(tenantId: string, userId: string): Promise<ConnectionItem[]> {
+    const items: ConnectionItem[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#db.send(
+        new QueryCommand({
+          TableName: this.#table,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': userPartition(tenantId, userId) },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) if (item.sk === 'meta') items.push(item as ConnectionItem);
+      start = page.LastEvaluatedKey;
+    } while (start);
     return items;
   }
 

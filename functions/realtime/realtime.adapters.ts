@@ -4,7 +4,8 @@ import { createEventFanout } from '#functions/realtime/event-fanout.ts';
 import { getPool, type Queryable } from '#shared/db.ts';
 import { ChannelFanout, ManagementApiPoster } from './channel-fanout.ts';
 import { ConnectionRepository } from './connection.repository.ts';
-import type { ApiKeyStatus } from './realtime.service.ts';
+import { endSessionsOf as endSessions, type ApiKeyStatus } from './realtime.service.ts';
+import { logger } from '#shared/observability.ts';
 import type { ExecutionTenants } from './workspace.access.ts';
 import { WorkspaceRepository } from './workspace.repository.ts';
 
@@ -58,3 +59,19 @@ export const apiKeyStatus = async (): Promise<ApiKeyStatus> => new PgApiKeyStatu
 export const executionTenants = async (): Promise<ExecutionTenants> => new PgExecutionTenants(await getPool());
 /** Publishing stores, then fans out with the same port the agents use (push failures logged, not thrown). */
 export const channelEvents = async (): Promise<ChannelEventStore> => new ChannelEventStore(await getPool(), (eventFanout ??= createEventFanout()));
+
+/**
+ * For other domains (the platform's key revocation): ends `userId`'s live connections in `tenantId` at once.
+ * Never throws: a connection that cannot be reached or cleaned up is logged and left to the next action's
+ * credential check, the TTL, or `$disconnect`.
+ */
+export const endSessionsOf = async (tenantId: string, userId: string): Promise<void> => {
+  try {
+    const send = (connectionId: string, text: string) => poster().post(connectionId, text);
+    const { ended, failed } = await endSessions({ subscriptions: connections(), fanout: fanout(), send, close: (id) => poster().close(id) }, tenantId, userId);
+    if (ended > 0) logger.info('Ended the connections of a revoked credential', { userId, ended });
+    for (const { connectionId, error } of failed) logger.warn('Could not end a connection', { userId, connectionId, error: error as Error });
+  } catch (error) {
+    logger.warn('Could not end the connections of a revoked credential', { userId, error: error as Error });
+  }
+};

@@ -9,7 +9,7 @@
 import type { ChannelEvent } from '#shared/channel-events.ts';
 import { BadRequestError, UnauthorizedError } from '#shared/errors.ts';
 import type { Principal } from '#shared/principal.ts';
-import type { PostOutcome } from './channel-fanout.ts';
+import { forEachLimit, type PostOutcome } from './channel-fanout.ts';
 import { isLive, subscriptionItem, type SubscriptionItem } from './connection.repository.ts';
 import { errorFrameFrom, eventFrameText, presenceEventFrame } from './frames.ts';
 import { resolveChannel, type ExecutionTenants, type WorkspaceLookup } from './workspace.access.ts';
@@ -70,18 +70,41 @@ export const credentialsHold = async (apiKeys: () => Promise<ApiKeyStatus>, call
 
 export const STALE_CREDENTIALS_DETAIL = 'The credentials of this connection were revoked or expired; reconnect with a valid token';
 
+export type EndConnectionPorts = Pick<RealtimePorts, 'subscriptions' | 'fanout' | 'send'> & { close(connectionId: string): Promise<void> };
+
 /**
  * Ends a connection whose credentials no longer hold: tells the client why, forgets its subscriptions (its
  * workspaces see it leave), then closes it through the @connections API. Its `$disconnect` finds nothing left.
  */
 export const endConnection = async (
-  ports: Pick<RealtimePorts, 'subscriptions' | 'fanout' | 'send'> & { close(connectionId: string): Promise<void> },
+  ports: EndConnectionPorts,
   connectionId: string,
   frameId?: string,
 ): Promise<void> => {
   await ports.send(connectionId, JSON.stringify(errorFrameFrom(new UnauthorizedError(STALE_CREDENTIALS_DETAIL), frameId)));
   await disconnect(ports, connectionId);
   await ports.close(connectionId);
+};
+
+/** At most this many of one user's connections are ended at once. */
+const END_CONCURRENCY = 10;
+
+/**
+ * Ends every connection `userId` holds open in `tenantId` as `endConnection` does (401 frame, subscriptions
+ * removed and announced, closed), e.g. right after an API key is revoked, so no push reaches it in between.
+ * One connection failing does not stop the others; their ids come back in `failed`.
+ */
+export const endSessionsOf = async (
+  ports: EndConnectionPorts & { subscriptions: { connectionsOf(tenantId: string, userId: string): Promise<Array<{ connectionId: string }>> } },
+  tenantId: string,
+  userId: string,
+): Promise<{ ended: number; failed: Array<{ connectionId: string; error: unknown }> }> => {
+  const found = await ports.subscriptions.connectionsOf(tenantId, userId);
+  const failed: Array<{ connectionId: string; error: unknown }> = [];
+  await forEachLimit(found, END_CONCURRENCY, async ({ connectionId }) => {
+    await endConnection(ports, connectionId).catch((error: unknown) => failed.push({ connectionId, error }));
+  });
+  return { ended: found.length - failed.length, failed };
 };
 
 export const subscribe = async (

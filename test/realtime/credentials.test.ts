@@ -1,8 +1,8 @@
 /**
  * A WebSocket connection is authorized once, at `$connect`, and lives up to 2 hours: through the local runtime
- * with real `ws` clients, a connection whose API key was revoked, or whose JWT expired, is refused on its
- * next action (401 error frame, then closed, its subscriptions gone, nothing stored), and an expired JWT's
- * subscriptions get no more pushes; live credentials keep working.
+ * with real `ws` clients, a connection whose API key is revoked is ended at once (401 error frame, then
+ * closed, its items gone, no more pushes); one whose JWT expired gets no more pushes and is refused on its
+ * next action (same frame, closed, subscriptions gone, nothing stored); live credentials keep working.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -43,6 +43,14 @@ const db = () => DynamoDBDocumentClient.from(new DynamoDBClient({}));
 const itemsOf = async (connectionId: string) =>
   (await db().send(new QueryCommand({ TableName: rt.env.CONNECTIONS_TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `conn#${connectionId}` } }))).Items ?? [];
 
+/** The connection items gsi1 lists for a user of a tenant (what revoking a key looks up). */
+const connectionsOfUser = async (tenantId: string, userId: string) =>
+  (
+    await db().send(
+      new QueryCommand({ TableName: rt.env.CONNECTIONS_TABLE, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': `user#${tenantId}#${userId}` } }),
+    )
+  ).Items ?? [];
+
 /** Subscribes and returns this connection's id, from its own presence.join. */
 const subscribeAs = async (ws: WsClient, channel: string, userId: string): Promise<string> => {
   expect(await request(ws, { action: 'subscribe', channel })).toMatchObject({ type: 'subscribed', channel });
@@ -52,12 +60,12 @@ const subscribeAs = async (ws: WsClient, channel: string, userId: string): Promi
 const history = async (id: string) => (await rt.fetchJson(`/v1/workspaces/${id}/messages?limit=100`, { headers: owner.headers })).body.items as any[];
 
 describe('a connection opened with an API key', () => {
-  it('is refused and closed on its next action once the key is revoked; nothing is stored', async () => {
+  it('is ended as soon as the key is revoked, without acting again: 401 frame, closed, its items gone, no more pushes', async () => {
     const id = await createWorkspace(rt, owner);
     const channel = `workspace:${id}`;
     const created = await rt.fetchJson('/v1/api-keys', { method: 'POST', headers: { 'x-api-key': rt.apiKey }, json: { name: 'ws-bot', role: 'admin' } });
     expect(created.status).toBe(201);
-    const { apiKey, keyId } = created.body as { apiKey: string; keyId: string };
+    const { apiKey, keyId, tenantId } = created.body as { apiKey: string; keyId: string; tenantId: string };
     const userId = `apikey:${keyId}`;
 
     const watcher = await connect(owner.jwt);
@@ -70,16 +78,21 @@ describe('a connection opened with an API key', () => {
 
     expect((await rt.fetchJson(`/v1/api-keys/${keyId}`, { method: 'DELETE', headers: { 'x-api-key': rt.apiKey } })).status).toBe(204);
 
-    expect(await request(bot, { action: 'publish', channel, data: 'after' })).toEqual({ ...REFUSED, id: expect.any(String) });
+    // Neither connection sends anything more: the revocation itself ends both.
+    expect(await bot.nextMessage((m) => m?.type === 'error')).toEqual(REFUSED);
     await bot.closed;
+    expect(await idle.nextMessage((m) => m?.type === 'error')).toEqual(REFUSED);
+    await idle.closed;
     expect(await itemsOf(botId)).toEqual([]);
-    expect((await history(id)).map((m) => m.body)).toEqual(['before']);
+    expect(await connectionsOfUser(tenantId, userId)).toEqual([]);
     // The other subscribers see it leave, as on any disconnect.
     expect(await watcher.nextMessage((m) => isEvent(channel, 'presence.leave')(m) && m.event.data.connectionId === botId)).toBeTruthy();
 
-    // ping is an action too.
-    expect(await request(idle, { action: 'ping' })).toEqual({ ...REFUSED, id: expect.any(String) });
-    await idle.closed;
+    // A message published afterwards by another member reaches the members still there, not the bot.
+    expect(await request(watcher, { action: 'publish', channel, data: 'after' })).toMatchObject({ type: 'published', seq: 2 });
+    expect((await collectEvents(watcher, channel, 2)).map((e) => e.event.data.body)).toEqual(['before', 'after']);
+    expect(bot.messages.filter((m: any) => isEvent(channel, 'message')(m) && m.event.data.body === 'after')).toEqual([]);
+    expect(await request(watcher, { action: 'presence', channel })).toMatchObject({ members: [{ userId: owner.userId }] });
   });
 });
 
