@@ -130,23 +130,7 @@ export class ConnectionRepository {
 
   /** Subscriptions to `channel` (all pages of gsi1), or only the first `limit`. */
   async subscribersOf(channel: string, limit?: number): Promise<SubscriptionItem[]> {
-    const items: SubscriptionItem[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#db.send(
-        new QueryCommand({
-          TableName: this.#table,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': `chan#${channel}` },
-          ExclusiveStartKey: start,
-          ...(limit !== undefined ? { Limit: limit - items.length } : {}),
-        }),
-      );
-      for (const item of page.Items ?? []) if (isSubscription(item)) items.push(item);
-      start = page.LastEvaluatedKey;
-    } while (start && (limit === undefined || items.length < limit));
-    return items;
+    return this.#queryIndex(`chan#${channel}`, isSubscription, limit);
   }
 
   /**
@@ -155,7 +139,12 @@ export class ConnectionRepository {
    * last moment may be missing; the next action's credential check still refuses it.
    */
   async connectionsOf(tenantId: string, userId: string): Promise<ConnectionItem[]> {
-    const items: ConnectionItem[] = [];
+    return this.#queryIndex(userPartition(tenantId, userId), (item): item is ConnectionItem & Record<string, unknown> => item.sk === 'meta');
+  }
+
+  /** The items of one gsi1 partition that `keep` accepts, following pages until `limit` (or the end). */
+  async #queryIndex<T extends Record<string, unknown>>(partition: string, keep: (item: Record<string, unknown>) => item is T, limit?: number): Promise<T[]> {
+    const items: T[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.#db.send(
@@ -163,13 +152,14 @@ export class ConnectionRepository {
           TableName: this.#table,
           IndexName: 'gsi1',
           KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': userPartition(tenantId, userId) },
+          ExpressionAttributeValues: { ':pk': partition },
           ExclusiveStartKey: start,
+          ...(limit !== undefined ? { Limit: limit - items.length } : {}),
         }),
       );
-      for (const item of page.Items ?? []) if (item.sk === 'meta') items.push(item as ConnectionItem);
+      for (const item of page.Items ?? []) if (keep(item)) items.push(item);
       start = page.LastEvaluatedKey;
-    } while (start);
+    } while (start && (limit === undefined || items.length < limit));
     return items;
   }
 
