@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { listQuery as sharedListQuery, pageSchema } from '#shared/pagination.ts';
+import { idSchema } from '#shared/ids.ts';
 
 const timestamp = z.iso.datetime({ offset: true });
 
@@ -14,10 +15,7 @@ export const listQuery = sharedListQuery;
 export const MAX_STEPS_LIMIT = 50;
 export const DEFAULT_MAX_STEPS = 10;
 
-export const agentId = z
-  .string()
-  .regex(/^agt_[A-Za-z0-9_-]{8,64}$/, 'Expected an agent id like agt_3kTMd9aQw0eR1xYz')
-  .meta({ example: 'agt_3kTMd9aQw0eR1xYz' });
+export const agentId = idSchema('agt', 'an agent');
 
 export const agentIdParams = z.object({ agentId });
 
@@ -120,10 +118,7 @@ export const FILE_CONTENT_TYPES = [
   'application/pdf',
 ] as const;
 
-export const fileId = z
-  .string()
-  .regex(/^fil_[A-Za-z0-9_-]{8,64}$/, 'Expected a file id like fil_3kTMd9aQw0eR1xYz')
-  .meta({ example: 'fil_3kTMd9aQw0eR1xYz' });
+export const fileId = idSchema('fil', 'a file');
 
 export const fileIdParams = z.object({ fileId });
 

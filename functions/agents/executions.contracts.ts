@@ -4,23 +4,15 @@
  */
 import * as z from 'zod';
 import { listQuery as sharedListQuery, pageSchema } from '#shared/pagination.ts';
+import { idSchema } from '#shared/ids.ts';
 
 const timestamp = z.iso.datetime({ offset: true });
 
 // Same id shapes as the agents domain (functions/agents/agents.contracts.ts), restated so that these
 // handlers' bundles do not pull in the agents routes.
-export const agentId = z
-  .string()
-  .regex(/^agt_[A-Za-z0-9_-]{8,64}$/, 'Expected an agent id like agt_3kTMd9aQw0eR1xYz')
-  .meta({ example: 'agt_3kTMd9aQw0eR1xYz' });
-export const fileId = z
-  .string()
-  .regex(/^fil_[A-Za-z0-9_-]{8,64}$/, 'Expected a file id like fil_3kTMd9aQw0eR1xYz')
-  .meta({ example: 'fil_3kTMd9aQw0eR1xYz' });
-export const executionId = z
-  .string()
-  .regex(/^exe_[A-Za-z0-9_-]{8,64}$/, 'Expected an execution id like exe_3kTMd9aQw0eR1xYz')
-  .meta({ example: 'exe_3kTMd9aQw0eR1xYz' });
+export const agentId = idSchema('agt', 'an agent');
+export const fileId = idSchema('fil', 'a file');
+export const executionId = idSchema('exe', 'an execution');
 
 export const agentIdParams = z.object({ agentId });
 export const executionIdParams = z.object({ executionId });

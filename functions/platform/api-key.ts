@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Role } from '#shared/principal.ts';
+import { newId } from '#shared/ids.ts';
 
 export const API_KEY_PREFIX = 'mls_';
 const API_KEY_PATTERN = /^mls_[A-Za-z0-9_-]{43}$/;
@@ -11,7 +12,6 @@ const API_KEY_PATTERN = /^mls_[A-Za-z0-9_-]{43}$/;
 export const sha256Hex = (value: string): string => createHash('sha256').update(value, 'utf8').digest('hex');
 
 /** `key_...`, `ten_...`: 12 random bytes, base64url. */
-export const newId = (prefix: 'key' | 'ten'): string => `${prefix}_${randomBytes(12).toString('base64url')}`;
 
 export const looksLikeApiKey = (credential: string): boolean => credential.startsWith(API_KEY_PREFIX);
 export const isWellFormedApiKey = (credential: string): boolean => API_KEY_PATTERN.test(credential);

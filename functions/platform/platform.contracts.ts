@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { ROLES } from '#shared/principal.ts';
 import { listQuery as sharedListQuery, pageSchema } from '#shared/pagination.ts';
+import { idSchema } from '#shared/ids.ts';
 
 export const role = z.enum(ROLES).meta({ id: 'Role', description: 'admin > developer > viewer' });
 
@@ -23,10 +24,7 @@ export const principal = z
 
 export const listQuery = sharedListQuery;
 
-export const keyId = z
-  .string()
-  .regex(/^key_[A-Za-z0-9_-]{8,64}$/, 'Expected a key id like key_3kTMd9aQw0eR1xYz')
-  .meta({ example: 'key_3kTMd9aQw0eR1xYz' });
+export const keyId = idSchema('key', 'a key');
 
 export const keyIdParams = z.object({ keyId });
 

@@ -3,7 +3,7 @@ import { DEFAULT_TENANT_ID } from '#lib/resources.ts';
 import { ForbiddenError } from '#shared/errors.ts';
 import { createdAtPosition, decodeCursor, toPage, type Page } from '#shared/pagination.ts';
 import type { Principal } from '#shared/principal.ts';
-import { newId } from './api-key.ts';
+import { newId } from '#shared/ids.ts';
 import type { ApiKeyRepository } from './api-key.repository.ts';
 import { issueApiKey } from './api-key.service.ts';
 import type { CreatedApiKey, TenantView } from './platform.contracts.ts';

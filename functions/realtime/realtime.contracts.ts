@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { listQuery as sharedListQuery, MAX_LIMIT, pageSchema } from '#shared/pagination.ts';
+import { idSchema } from '#shared/ids.ts';
 
 export const WORKSPACE_ROLES = ['owner', 'editor', 'viewer'] as const;
 export type WorkspaceRole = (typeof WORKSPACE_ROLES)[number];
@@ -13,10 +14,7 @@ export const workspaceRole = z.enum(WORKSPACE_ROLES).meta({ id: 'WorkspaceRole',
 const timestamp = z.iso.datetime({ offset: true });
 const name = z.string().trim().min(1).max(100);
 
-export const workspaceId = z
-  .string()
-  .regex(/^wsp_[A-Za-z0-9_-]{8,64}$/, 'Expected a workspace id like wsp_Xk3pQ9aB7cD1eF2g')
-  .meta({ example: 'wsp_Xk3pQ9aB7cD1eF2g' });
+export const workspaceId = idSchema('wsp', 'a workspace');
 
 /** Platform user ids: JWT `sub` values (OIDC ones included) and `apikey:<keyId>`; never a slash. */
 export const userId = z

@@ -1,5 +1,4 @@
 /** Workspace use cases over REST. Tenancy comes from the caller's principal, never from input. */
-import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import type { ChannelEvent } from '#shared/channel-events.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '#shared/errors.ts';
@@ -8,6 +7,7 @@ import type { Principal } from '#shared/principal.ts';
 import type { MemberView, MessageView, WorkspaceRole, WorkspaceView } from './realtime.contracts.ts';
 import { effectiveRole, requireWorkspace, workspaceChannel } from './workspace.access.ts';
 import type { MemberRecord, WorkspaceRecord, WorkspaceRepository } from './workspace.repository.ts';
+import { newId } from '#shared/ids.ts';
 
 /** Live subscriptions to drop when someone loses access (implemented over DynamoDB). */
 export interface LiveSubscriptions {
@@ -21,7 +21,7 @@ export interface MessageLog {
 
 export const MESSAGE_KIND = 'message';
 
-export const newWorkspaceId = (): string => `wsp_${randomBytes(12).toString('base64url')}`;
+export const newWorkspaceId = (): string => newId('wsp');
 
 export const toWorkspaceView = (w: WorkspaceRecord): WorkspaceView => ({
   workspaceId: w.workspaceId,

@@ -10,7 +10,8 @@ import * as z from 'zod';
 import type { AgentVersionView, AgentView, CreateAgentInput, UpdateAgentInput } from '../agents.contracts.ts';
 import { AgentVersionConflictError } from './agent.errors.ts';
 import type { AgentRepository } from './agent.repository.ts';
-import { newId, type AgentDefinition, type AgentRecord, type AgentVersionRecord, type ToolCatalog } from './agent.ts';
+import { newId } from '#shared/ids.ts';
+import { type AgentDefinition, type AgentRecord, type AgentVersionRecord, type ToolCatalog } from './agent.ts';
 
 /** Runs `fn` with a repository bound to one transaction. */
 export type InTransaction = <T>(fn: (agents: AgentRepository) => Promise<T>) => Promise<T>;

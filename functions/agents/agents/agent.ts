@@ -1,9 +1,5 @@
 /** What an agent is, apart from storage and HTTP. */
-import { randomBytes } from 'node:crypto';
 import type { ModelConfig } from '../agents.contracts.ts';
-
-/** `agt_...`, `fil_...`: 12 random bytes, base64url (same shape as the platform's ids). */
-export const newId = (prefix: 'agt' | 'fil'): string => `${prefix}_${randomBytes(12).toString('base64url')}`;
 
 /** The part of an agent that each version freezes. */
 export interface AgentDefinition {

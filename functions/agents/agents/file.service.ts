@@ -2,7 +2,7 @@
 import { NotFoundError } from '#shared/errors.ts';
 import type { Principal } from '#shared/principal.ts';
 import { DOWNLOAD_URL_TTL_SECONDS, UPLOAD_URL_TTL_SECONDS, type CreatedFileView, type CreateFileInput, type FileView } from '../agents.contracts.ts';
-import { newId } from './agent.ts';
+import { newId } from '#shared/ids.ts';
 import type { FileRepository } from './file.repository.ts';
 import { uploadKey, type FileRecord, type FileStorage } from './file.ts';
 

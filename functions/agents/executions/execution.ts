@@ -1,8 +1,8 @@
 /** What an execution is, apart from storage, HTTP and Step Functions. */
-import { randomBytes } from 'node:crypto';
 import type { ImageMediaType, ModelProviderName } from '../domain/model.types.ts';
+import { newId } from '#shared/ids.ts';
 
-export const newExecutionId = (): string => `exe_${randomBytes(12).toString('base64url')}`;
+export const newExecutionId = (): string => newId('exe');
 
 export type ExecutionStatus = 'queued' | 'running' | 'waiting_approval' | 'succeeded' | 'failed' | 'cancelled';
 export const TERMINAL: readonly ExecutionStatus[] = ['succeeded', 'failed', 'cancelled'];
