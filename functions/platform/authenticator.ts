@@ -12,6 +12,7 @@ import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload } from 'jose'
 import { UnauthorizedError } from '#shared/errors.ts';
 import { parseRoles, type Principal, type Role } from '#shared/principal.ts';
 import { apiKeyUserId, isWellFormedApiKey, looksLikeApiKey, sha256Hex } from './api-key.ts';
+import { headerOf, type Headers } from '#shared/headers.ts';
 
 export interface AuthenticatorDeps {
   jwtSecret: () => Promise<string>;
@@ -108,19 +109,10 @@ export const createAuthenticator = (deps: AuthenticatorDeps) => {
 };
 
 /** The credential of a request: `x-api-key`, else `Authorization: Bearer`, else (WebSocket) `?token=`. */
-export const credentialFrom = (
-  headers: Record<string, string | undefined> | null | undefined,
-  query: Record<string, string | undefined> | null | undefined,
-): string | undefined => {
-  let apiKey: string | undefined;
-  let authorization: string | undefined;
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    const lower = name.toLowerCase();
-    if (lower === 'x-api-key') apiKey = value;
-    else if (lower === 'authorization') authorization = value;
-  }
+export const credentialFrom = (headers: Headers, query: Record<string, string | undefined> | null | undefined): string | undefined => {
+  const apiKey = headerOf(headers, 'x-api-key');
   if (apiKey) return apiKey.trim();
-  const bearer = authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
+  const bearer = headerOf(headers, 'authorization')?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
   if (bearer) return bearer;
   return query?.token || undefined;
 };

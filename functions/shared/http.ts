@@ -28,6 +28,7 @@ import {
   toProblem,
   type FieldError,
 } from './errors.ts';
+import { headerOf } from './headers.ts';
 import { logger, metrics, tracer } from './observability.ts';
 import { principalFrom, type Principal } from './principal.ts';
 import { perMinuteFromEnv, rateLimiterFromEnv, type LimitRule, type LimitState } from './rate-limit.ts';
@@ -90,14 +91,9 @@ const validate = (where: 'body' | 'query' | 'params', schema: z.ZodType | undefi
 const bodyBytes = (event: APIGatewayProxyEvent): number =>
   event.body == null ? 0 : event.isBase64Encoded ? Math.floor((event.body.length * 3) / 4) : Buffer.byteLength(event.body, 'utf8');
 
-const header = (event: APIGatewayProxyEvent, name: string): string | undefined => {
-  for (const [key, value] of Object.entries(event.headers ?? {})) if (key.toLowerCase() === name) return value;
-  return undefined;
-};
-
 const parseBody = (event: APIGatewayProxyEvent): unknown => {
   if (event.body == null || event.body === '') return undefined;
-  const contentType = header(event, 'content-type');
+  const contentType = headerOf(event.headers, 'content-type');
   if (contentType !== undefined && !/^application\/([\w.+-]*\+)?json\b/i.test(contentType.trim())) {
     throw new UnsupportedMediaTypeError(`Send the body as application/json, not ${contentType.split(';')[0]}`);
   }
