@@ -1,12 +1,11 @@
 /**
- * A fresh, migrated database per test file on the run's PostgreSQL server (test/support/global-setup.ts
- * provides its admin URL), made the handlers' DATABASE_URL.
+ * A fresh, migrated database per test file on the run's PostgreSQL server (created and dropped by
+ * test/support/runtime.ts), made the handlers' DATABASE_URL.
  */
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { inject } from 'vitest';
 import { runMigrations } from '#functions/platform/migrate.handler.ts';
 import { closePool } from '#shared/db.ts';
+import { createTestDatabase as createEmptyDatabase } from '../../support/runtime.ts';
 
 export interface TestDatabase {
   url: string;
@@ -14,31 +13,19 @@ export interface TestDatabase {
   drop: () => Promise<void>;
 }
 
-
 export const createTestDatabase = async (): Promise<TestDatabase> => {
-  const admin = new URL(inject('databaseUrl'));
-  const name = `h3_${randomBytes(6).toString('hex')}`;
-  const adminClient = new pg.Client({ connectionString: admin.href });
-  await adminClient.connect();
-  await adminClient.query(`CREATE DATABASE ${name}`);
-  await adminClient.end();
-
-  const url = new URL(admin.href);
-  url.pathname = `/${name}`;
-  await runMigrations(url.href);
-  process.env.DATABASE_URL = url.href;
-  const pool = new pg.Pool({ connectionString: url.href, max: 2 });
+  const database = await createEmptyDatabase('fn');
+  await runMigrations(database.url);
+  process.env.DATABASE_URL = database.url;
+  const pool = new pg.Pool({ connectionString: database.url, max: 2 });
 
   return {
-    url: url.href,
+    url: database.url,
     query: async (sql, params) => (await pool.query(sql, params)).rows,
     drop: async () => {
       await closePool();
       await pool.end();
-      const c = new pg.Client({ connectionString: admin.href });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      await database.drop();
     },
   };
 };
