@@ -14,7 +14,7 @@ import pg from 'pg';
 import { startBenchRuntime } from './bench-runtime.ts';
 import { ChannelEventStore } from '#shared/channel-events.ts';
 import { channelExecutionEvents } from '#functions/agents/executions/execution-events.ts';
-import { ExecutionRepository } from '#functions/agents/executions/execution.repository.ts';
+import { PgExecutionRepository } from '#functions/agents/executions/execution.repository.ts';
 import { newExecutionId } from '#functions/agents/executions/execution.ts';
 import { startScriptedModelServer } from '../test/model-server/scripted-model-server.ts';
 
@@ -63,7 +63,7 @@ export async function runAgentsBench(log: (line: string) => void): Promise<void>
     const runtimeMs = performance.now() - started;
 
     // The same writes, in process: no gateway, interpreter, Lambda shim, SDK or model HTTP.
-    const repo = new ExecutionRepository(pool);
+    const repo = new PgExecutionRepository(pool);
     const events = channelExecutionEvents(new ChannelEventStore(pool));
     started = performance.now();
     for (let i = 0; i < EXECUTIONS; i++) {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { bundling } from '#lib/bundling.ts';
-import * as manifest from '#lib/routes.ts';
+import { flatManifest as manifest } from '#functions/manifest.ts';
 
 const RUNS = Number(process.env.BENCH_IMPORT_RUNS ?? 7);
 

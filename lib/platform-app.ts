@@ -11,15 +11,16 @@
  *   logRetentionDays   CloudWatch log retention (default 30)
  *   logLevel           Powertools log level (default INFO)
  *   openaiBaseUrl, anthropicBaseUrl, httpToolAllowedHosts, oidcIssuer, oidcAudience, oidcJwksUrl,
- *   rateLimitPerMinute   operator settings (lib/resources.ts `settings`), each passed to the functions naming it
+ *   rateLimitPerMinute, corsAllowedOrigins
+ *                      operator settings (functions/shared/resources.ts `settings`), each passed to the
+ *                      functions naming it (corsAllowedOrigins also sets the REST API's CORS preflight)
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, Validations, type AppProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { settings } from './resources.ts';
-import type { SettingName } from './route-manifest.types.ts';
-import type { PlatformManifest } from './platform-manifest.ts';
+import type { PlatformManifest, SettingName } from '#shared/manifest.types.ts';
+import { settings } from '#shared/resources.ts';
 import { PlatformStack, type DeployTarget } from './platform-stack.ts';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 

@@ -2,18 +2,18 @@ import path from 'node:path';
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { pascalName, type PlatformManifest, type SettingName, type StateMachineName } from '#shared/manifest.types.ts';
 import { Database } from './constructs/database.construct.ts';
-import { PlatformFunctions, type DatabaseWiring } from './constructs/functions.construct.ts';
+import { DomainFunctions, type DatabaseWiring, type SharedResources } from './constructs/functions.construct.ts';
 import { acknowledgeTriggerProvider, Migrations } from './constructs/migrations.construct.ts';
 import { Network } from './constructs/network.construct.ts';
 import { PlatformRestApi } from './constructs/rest-api.construct.ts';
 import { Secrets } from './constructs/secrets.construct.ts';
-import { PlatformStateMachines } from './constructs/state-machines.construct.ts';
+import { DomainStateMachines } from './constructs/state-machines.construct.ts';
 import { Storage } from './constructs/storage.construct.ts';
 import { PlatformWebSocketApi } from './constructs/websocket-api.construct.ts';
+import { DomainStack } from './domain-stack.ts';
 import { acknowledge } from './nag.ts';
-import { pascalName, type PlatformManifest } from './platform-manifest.ts';
-import type { StateMachineName, SettingName } from './route-manifest.types.ts';
 
 export type DeployTarget = 'aws' | 'localstack';
 
@@ -27,7 +27,7 @@ export interface PlatformStackProps extends StackProps {
   databaseSecretArn?: string;
   /** LocalStack target: the PostgreSQL URL functions get (LocalStack community runs no RDS). */
   databaseUrl?: string;
-  /** Operator settings (lib/resources.ts `settings`), from context keys of the same names. */
+  /** Operator settings (functions/shared/resources.ts `settings`), from context keys of the same names. */
   settings?: Partial<Record<SettingName, string>>;
   /** Keep data (tables, bucket, database, secrets) when the stack is deleted. Default true. */
   retainData?: boolean;
@@ -35,7 +35,6 @@ export interface PlatformStackProps extends StackProps {
   natGateways?: number;
   logRetentionDays?: logs.RetentionDays;
   logLevel?: string;
-  corsOrigins?: string[];
   databaseMinCapacity?: number;
   databaseMaxCapacity?: number;
 }
@@ -47,10 +46,14 @@ const MINT_ADMIN_KEY_FUNCTION = 'mint-admin-key';
 export const DEFAULT_LOCALSTACK_DATABASE_URL = 'postgres://mls:mls@postgres:5432/mls';
 
 /**
- * The whole platform in one stack: network and PostgreSQL (AWS target), DynamoDB/S3/secrets, one Lambda
- * per route-manifest entry, the REST and WebSocket APIs, the state machines and the migration trigger.
+ * The parent stack: what every domain shares (network and PostgreSQL on the AWS target, DynamoDB tables, the
+ * bucket, secrets, the REST and WebSocket APIs with their one authorizer), the platform's own functions
+ * (authorizer, health, OpenAPI, keys, tenants, migrations), and one nested stack per other domain of the
+ * manifest (lib/domain-stack.ts), each holding that domain's functions, routes, state machines and grants.
  */
 export class PlatformStack extends Stack {
+  readonly domainStacks = new Map<string, DomainStack>();
+
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
     const prefix = `mls-${props.stage}`;
@@ -60,6 +63,8 @@ export class PlatformStack extends Stack {
     const logRetention = props.logRetentionDays ?? (30 as logs.RetentionDays);
     const throttle = { rateLimit: 100, burstLimit: 200 };
     const stateMachineName = (name: StateMachineName): string => `${prefix}-${name}`;
+    const [platform, ...domains] = props.manifest.domains;
+    if (platform?.domain !== 'platform') throw new Error('The manifest must list the platform domain first');
 
     const storage = new Storage(this, 'Storage', { prefix, removalPolicy: dataRemovalPolicy });
     const secrets = new Secrets(this, 'Secrets', { prefix, removalPolicy: dataRemovalPolicy });
@@ -91,8 +96,8 @@ export class PlatformStack extends Stack {
       throttle,
     });
 
-    const functions = new PlatformFunctions(this, 'Functions', {
-      manifest: props.manifest,
+    const corsOrigins = (props.settings?.corsAllowedOrigins ?? '*').split(',').map((o) => o.trim()).filter(Boolean);
+    const shared: SharedResources = {
       prefix,
       stage: props.stage,
       projectRoot: props.projectRoot,
@@ -109,27 +114,41 @@ export class PlatformStack extends Stack {
       settings: props.settings ?? {},
       s3ForcePathStyle: props.target === 'localstack',
       extraAssets: { [MIGRATE_FUNCTION]: ['migrations'] },
-    });
+    };
 
-    websocket.addRoutes(props.manifest, functions);
+    const functions = new DomainFunctions(this, 'Functions', {
+      specs: [props.manifest.authorizer, ...platform.functions, ...platform.systemFunctions],
+      shared,
+    });
+    const functionOf = (name: string) => functions.get(name);
+    websocket.authorizeWith(functions.get(props.manifest.authorizer.name));
+
     const rest = new PlatformRestApi(this, 'Rest', {
-      manifest: props.manifest,
-      functions,
       prefix,
       stageName: props.stage,
       logRetention,
       removalPolicy: logRemovalPolicy,
-      corsOrigins: props.corsOrigins ?? ['*'],
+      corsOrigins,
       throttle,
+      authorizerFunction: functions.get(props.manifest.authorizer.name),
+      functionsByDomain: new Map(props.manifest.domains.map((d) => [d.domain, d.functions])),
     });
-    const machines = new PlatformStateMachines(this, 'StateMachines', {
-      manifest: props.manifest,
+    rest.addRoutes(this, platform.functions, functionOf);
+    websocket.addRoutes(this, platform.functions, functionOf);
+    const platformMachines = new DomainStateMachines(this, 'StateMachines', {
+      specs: platform.stateMachines,
       functions,
       projectRoot: props.projectRoot,
       stateMachineName,
       logRetention,
       removalPolicy: logRemovalPolicy,
     });
+
+    for (const domain of domains) {
+      const stack = new DomainStack(this, DomainStack.idOf(domain), { domain, shared, rest, websocket });
+      this.domainStacks.set(domain.domain, stack);
+    }
+    rest.seal([...this.domainStacks.values()]);
 
     const migrate = functions.byName.get(MIGRATE_FUNCTION);
     if (migrate) {
@@ -143,20 +162,20 @@ export class PlatformStack extends Stack {
     }
     this.acknowledgeCdkOwnedResources();
 
-    new CfnOutput(this, 'RestApiUrl', { value: rest.api.url, description: 'REST API base URL (routes start with /v1)' });
+    new CfnOutput(this, 'RestApiUrl', { value: rest.stage.urlForPath('/'), description: 'REST API base URL (routes start with /v1)' });
     new CfnOutput(this, 'WebSocketUrl', { value: websocket.url, description: 'WebSocket URL (connect with ?token=<JWT or API key>)' });
     new CfnOutput(this, 'WebSocketCallbackUrl', { value: websocket.callbackUrl, description: '@connections management endpoint' });
     new CfnOutput(this, 'BucketName', { value: storage.bucket.bucketName });
     const mint = functions.byName.get(MINT_ADMIN_KEY_FUNCTION);
     if (mint) new CfnOutput(this, 'MintAdminKeyFunctionName', { value: mint.functionName, description: 'Invoked by `npm run mint-admin-key`' });
     if (migrate) new CfnOutput(this, 'MigrateFunctionName', { value: migrate.functionName });
-    for (const [name, machine] of machines.byName) {
+    const machines = [...platformMachines.byName, ...[...this.domainStacks.values()].flatMap((s) => [...s.stateMachines.byName])];
+    for (const [name, machine] of machines) {
       new CfnOutput(this, `${pascalName(name)}StateMachineArn`, { value: machine.stateMachineArn });
     }
     if (database) new CfnOutput(this, 'DatabaseSecretArn', { value: database.secret.secretArn });
     new CfnOutput(this, 'JwtSigningKeySecretArn', { value: secrets.secrets.jwtSigningKey.secretArn });
   }
-
   /** Resources aws-cdk-lib adds on its own (fixed role and runtime we cannot set). */
   private acknowledgeCdkOwnedResources(): void {
     const autoDelete = this.node.tryFindChild('Custom::S3AutoDeleteObjectsCustomResourceProvider');

@@ -8,7 +8,7 @@
  * `x-api-key`), and the authorizer caches verified credentials itself, so local behaves the same.
  */
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
-import type { FunctionSpec } from '../lib/route-manifest.types.ts';
+import type { FunctionSpec } from '#shared/manifest.types.ts';
 import type { LocalLambdas } from './lambda.ts';
 
 export type AuthorizerVerdict =

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import type { FunctionSpec } from '../lib/route-manifest.types.ts';
+import type { FunctionSpec } from '#shared/manifest.types.ts';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..');
 export const ACCOUNT_ID = '000000000000';

@@ -4,10 +4,10 @@
  * handler's proxy result back. Modelled on serverless-offline, kept to what the stack does.
  */
 import { randomUUID } from 'node:crypto';
-import { cors } from '#lib/resources.ts';
+import { cors } from '#shared/resources.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { FunctionSpec, HttpRoute } from '../lib/route-manifest.types.ts';
+import type { FunctionSpec, HttpRoute } from '#shared/manifest.types.ts';
 import { runAuthorizer } from './authorizer.ts';
 import { headerMaps, PayloadTooLargeError, queryMaps, readBody, requestTime, sendProblem, sourceIp } from './http-util.ts';
 import { ACCOUNT_ID, type LocalLambdas } from './lambda.ts';

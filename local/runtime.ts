@@ -15,8 +15,8 @@ import path from 'node:path';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
-import type { FunctionSpec, StateMachineSpec } from '../lib/route-manifest.types.ts';
-import { env as envNames, secrets, settings, stateMachineEnv, tables } from '../lib/resources.ts';
+import type { FlatManifest, FunctionSpec } from '#shared/manifest.types.ts';
+import { env as envNames, secrets, settings, stateMachineEnv, tables } from '#shared/resources.ts';
 import { runAuthorizer } from './authorizer.ts';
 import { close, listen } from './http-util.ts';
 import { LocalLambdas } from './lambda.ts';
@@ -25,13 +25,8 @@ import { createRestGateway, REST_API_ID } from './rest-gateway.ts';
 import { createStepFunctions, stateMachineArn } from './step-functions.ts';
 import { createWebSocketGateway, type WebSocketLimits } from './websocket-gateway.ts';
 
-/** What the runtime mounts: the shape of lib/routes.ts. Tests may pass their own. */
-export interface RuntimeManifest {
-  authorizer: FunctionSpec;
-  functions: FunctionSpec[];
-  systemFunctions: FunctionSpec[];
-  stateMachines: StateMachineSpec[];
-}
+/** What the runtime mounts: functions/manifest.ts, flattened. Tests may pass their own. */
+export type RuntimeManifest = FlatManifest;
 
 export interface LocalRuntimeOptions {
   /** Where data persists between runs. Default `.mls` in the working directory. */
@@ -52,7 +47,7 @@ export interface LocalRuntimeOptions {
   stage?: string;
   /** Default `us-east-1`. */
   region?: string;
-  /** Default: lib/routes.ts. */
+  /** Default: functions/manifest.ts. */
   manifest?: RuntimeManifest;
   /** WebSocket idle / max-lifetime limits (AWS: 10 min / 2 h); shorten them in tests. */
   websocket?: WebSocketLimits;
@@ -96,7 +91,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const print = options.log ?? ((line: string) => console.log(line));
   const info = options.quiet ? () => undefined : print;
   const warn = print;
-  const manifest = options.manifest ?? ((await import('../lib/routes.ts')) as RuntimeManifest);
+  const manifest = options.manifest ?? (await import('../functions/manifest.ts')).flatManifest;
 
   const dataDir = ephemeral ? await mkdtemp(path.join(tmpdir(), 'mls-')) : path.resolve(options.dataDir ?? '.mls');
   await mkdir(dataDir, { recursive: true });

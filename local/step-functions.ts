@@ -17,7 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { ExecutionAbortedError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import type { FunctionSpec, StateMachineSpec } from '../lib/route-manifest.types.ts';
+import type { FunctionSpec, StateMachineSpec } from '#shared/manifest.types.ts';
 import { readBody } from './http-util.ts';
 import { ACCOUNT_ID, REPO_ROOT, type LocalLambdas } from './lambda.ts';
 

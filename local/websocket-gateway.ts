@@ -8,7 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import type { FunctionSpec } from '../lib/route-manifest.types.ts';
+import type { FunctionSpec } from '#shared/manifest.types.ts';
 import { runAuthorizer } from './authorizer.ts';
 import { headerMaps, PayloadTooLargeError, queryMaps, readBody, requestTime, sourceIp } from './http-util.ts';
 import { ACCOUNT_ID, type LocalLambdas } from './lambda.ts';

@@ -19,6 +19,15 @@ export const agentId = idSchema('agt', 'an agent');
 
 export const agentIdParams = z.object({ agentId });
 
+/** If-Match on an update: the agent version it starts from, as its ETag gave it (`"3"`, `W/"3"`, `3`) or `*`. */
+export const ifMatchHeaders = z.object({
+  'if-match': z
+    .string()
+    .regex(/^\s*(\*|(W\/)?"?\d{1,9}"?)\s*$/, 'Expected an ETag like "3"')
+    .optional()
+    .meta({ description: 'Optimistic concurrency: the version (ETag) the update starts from; 409 when stale' }),
+});
+
 export const modelConfig = z
   .strictObject({
     provider: z.enum(['openai', 'anthropic']),

@@ -33,7 +33,14 @@ export const startExecutionBody = z
   .refine((b) => b.text !== undefined || b.images !== undefined, { message: 'Give text, images, or both', path: ['text'] })
   .meta({ id: 'StartExecutionRequest' });
 
-export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+/** The Idempotency-Key header (IETF httpapi draft): 1-255 visible ASCII characters. */
+export const idempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, '1-255 visible ASCII characters')
+    .optional()
+    .meta({ description: 'Makes retries safe: a repeat with the same key and body answers the first result' }),
+});
 
 export const executionStatus = z.enum(['queued', 'running', 'waiting_approval', 'succeeded', 'failed', 'cancelled']);
 

@@ -1,30 +1,16 @@
 /** PostgreSQL access to `api_keys`. */
+import type { CreatedAtPosition } from '#shared/pagination.ts';
 import type { Queryable } from '#shared/db.ts';
 import { NotFoundError } from '#shared/errors.ts';
 import type { Role } from '#shared/principal.ts';
-import type { ApiKeyRecord } from './api-key.ts';
+import type { ApiKeyInsert, ApiKeyRecord, ApiKeyRepository } from './api-key.ts';
 
 const columns = `id AS "keyId", tenant_id AS "tenantId", name, role, prefix, created_at AS "createdAt",
   created_by AS "createdBy", last_used_at AS "lastUsedAt", revoked_at AS "revokedAt"`;
 
 const FOREIGN_KEY_VIOLATION = '23503';
 
-export interface ApiKeyInsert {
-  keyId: string;
-  tenantId: string;
-  name: string;
-  role: Role;
-  hash: string;
-  prefix: string;
-  createdBy: string | null;
-}
-
-export interface KeysetPosition {
-  createdAt: string;
-  id: string;
-}
-
-export class ApiKeyRepository {
+export class PgApiKeyRepository implements ApiKeyRepository {
   readonly #db: Queryable;
   constructor(db: Queryable) {
     this.#db = db;
@@ -64,7 +50,7 @@ export class ApiKeyRepository {
   }
 
   /** Oldest first; `after` is the last row of the previous page. Fetches `limit + 1` to detect a next page. */
-  async listByTenant(tenantId: string, limit: number, after?: KeysetPosition): Promise<ApiKeyRecord[]> {
+  async listByTenant(tenantId: string, limit: number, after?: CreatedAtPosition): Promise<ApiKeyRecord[]> {
     const { rows } = await this.#db.query<ApiKeyRecord>(
       `SELECT ${columns} FROM api_keys
         WHERE tenant_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::text))
@@ -81,5 +67,11 @@ export class ApiKeyRepository {
       [keyId, tenantId],
     );
     return (rowCount ?? 0) > 0;
+  }
+
+  /** Whether a key exists in the tenant and is not revoked: one lookup by primary key. */
+  async isActive(tenantId: string, keyId: string): Promise<boolean> {
+    const { rows } = await this.#db.query('SELECT 1 FROM api_keys WHERE id = $1 AND tenant_id = $2 AND revoked_at IS NULL', [keyId, tenantId]);
+    return rows.length > 0;
   }
 }

@@ -2,8 +2,7 @@
 import { NotFoundError } from '#shared/errors.ts';
 import { createdAtPosition, decodeCursor, toPage, type Page } from '#shared/pagination.ts';
 import type { Principal, Role } from '#shared/principal.ts';
-import { apiKeyUserId, generateApiKey, type ApiKeyRecord } from './api-key.ts';
-import type { ApiKeyRepository } from './api-key.repository.ts';
+import { apiKeyUserId, generateApiKey, type ApiKeyRecord, type ApiKeyRepository } from './api-key.ts';
 import type { ApiKeyView, CreatedApiKey } from './platform.contracts.ts';
 
 export const toApiKeyView = (r: ApiKeyRecord): ApiKeyView => ({

@@ -3,17 +3,15 @@
  * principal as context (primitives only: roles comma-joined), or throws `Unauthorized`, which API Gateway
  * answers with 401 (a problem+json gateway response). Role checks (403) happen in the handlers.
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
-import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { decodeJwt } from 'jose';
-import { secrets, settings } from '#lib/resources.ts';
+import { secrets, settings } from '#shared/resources.ts';
 import { getPool } from '#shared/db.ts';
 import { UnauthorizedError } from '#shared/errors.ts';
-import { logger } from '#shared/observability.ts';
+import { baseHandler, logger, metrics, MetricUnit } from '#shared/observability.ts';
 import { toAuthorizerContext } from '#shared/principal.ts';
 import { readSecret } from '#shared/secrets.ts';
-import { ApiKeyRepository } from './api-key.repository.ts';
+import { PgApiKeyRepository } from './api-key.repository.ts';
 import { looksLikeApiKey } from './api-key.ts';
 import { createAuthenticator, credentialFrom } from './authenticator.ts';
 
@@ -21,7 +19,7 @@ const oidcIssuer = process.env[settings.oidcIssuer.env];
 
 const authenticate = createAuthenticator({
   jwtSecret: () => readSecret(secrets.jwtSigningKey.env),
-  findApiKey: async (hash) => new ApiKeyRepository(await getPool()).findActiveByHash(hash),
+  findApiKey: async (hash) => new PgApiKeyRepository(await getPool()).findActiveByHash(hash),
   oidc: oidcIssuer
     ? { issuer: oidcIssuer, jwksUrl: process.env[settings.oidcJwksUrl.env], audience: process.env[settings.oidcAudience.env] }
     : undefined,
@@ -47,11 +45,10 @@ const webSocketCredentialExpiry = (event: APIGatewayRequestAuthorizerEvent, cred
 };
 
 const authorize = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
-  logger.setCorrelationId(event.requestContext?.requestId);
   try {
     const credential = credentialFrom(event.headers, event.queryStringParameters);
     const principal = await authenticate(credential);
-    return {
+    const result: APIGatewayAuthorizerResult = {
       principalId: principal.userId,
       policyDocument: {
         Version: '2012-10-17',
@@ -59,17 +56,21 @@ const authorize = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGa
       },
       context: toAuthorizerContext(principal, webSocketCredentialExpiry(event, credential)),
     };
+    metrics.addMetric('AuthorizerAllowed', MetricUnit.Count, 1);
+    return result;
   } catch (error) {
     if (error instanceof UnauthorizedError) {
       // The reason only, never the credential.
       logger.info('Denied', { reason: error.message });
+      metrics.addMetric('AuthorizerDenied', MetricUnit.Count, 1);
       throw new Error('Unauthorized');
     }
     logger.error('Authorizer failed', error as Error);
+    metrics.addMetric('AuthorizerFailed', MetricUnit.Count, 1);
     throw error;
   }
 };
 
-export const handler = middy<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult, Error, Context>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler(authorize);
+export const handler = baseHandler<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult>({
+  correlationId: (event) => event.requestContext?.requestId,
+}).handler(authorize);

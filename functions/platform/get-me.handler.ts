@@ -1,4 +1,4 @@
 import { httpHandler, ok } from '#shared/http.ts';
-import { getMeRoute } from './platform.routes.ts';
+import { getMeRoute } from './platform.manifest.ts';
 
 export const handler = httpHandler(getMeRoute, ({ principal }) => ok(principal));

@@ -1,12 +1,16 @@
-import { functions } from '#lib/routes.ts';
+/**
+ * `GET /openapi.json`. The one function allowed to read the gathered manifest (functions/manifest.ts): the
+ * document describes every domain's routes, generated from the same schemas that validate requests.
+ */
+import { flatManifest } from '#functions/manifest.ts';
 import { httpHandler, ok } from '#shared/http.ts';
 import { buildOpenApiDocument } from './openapi.ts';
-import { openApiRoute } from './platform.routes.ts';
+import { openApiRoute } from './platform.manifest.ts';
 
 let document: ReturnType<typeof buildOpenApiDocument> | undefined;
 
 export const handler = httpHandler(openApiRoute, () => {
   // Built on first request, then kept for the container's life: the manifest cannot change at run time.
-  document ??= buildOpenApiDocument(functions, { title: 'Multimodal LLM Stack', version: '1.0.0' });
+  document ??= buildOpenApiDocument(flatManifest.functions, { title: 'Multimodal LLM Stack', version: '1.0.0' });
   return ok(document);
 });

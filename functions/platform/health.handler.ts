@@ -1,4 +1,4 @@
 import { httpHandler, ok } from '#shared/http.ts';
-import { healthRoute } from './platform.routes.ts';
+import { healthRoute } from './platform.manifest.ts';
 
 export const handler = httpHandler(healthRoute, () => ok({ status: 'ok' }));

@@ -1,6 +1,6 @@
 import { httpHandler, ok } from '#shared/http.ts';
-import { apiKeys } from './platform.adapters.ts';
-import { listApiKeysRoute } from './platform.routes.ts';
+import { apiKeys } from './platform.composition.ts';
+import { listApiKeysRoute } from './platform.manifest.ts';
 import { listApiKeys } from './api-key.service.ts';
 
 export const handler = httpHandler(listApiKeysRoute, async ({ principal, query }) =>

@@ -12,6 +12,7 @@ import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 import { getPool } from '#shared/db.ts';
 import { logger } from '#shared/observability.ts';
+import { taskHandler } from '#shared/task.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -62,8 +63,8 @@ const migrate = async (dbClient: pg.ClientBase): Promise<MigrationResult> => {
   return { applied: applied.map((m) => m.name) };
 };
 
-export const handler = async (): Promise<MigrationResult> => {
+export const handler = taskHandler(async (): Promise<MigrationResult> => {
   const result = await runMigrations();
   logger.info('Migrations applied', { applied: result.applied });
   return result;
-};
+});

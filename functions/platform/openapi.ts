@@ -4,7 +4,7 @@
  */
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import * as z from 'zod';
-import type { FunctionSpec, HttpRoute } from '#lib/route-manifest.types.ts';
+import type { FunctionSpec, HttpRoute } from '#shared/manifest.types.ts';
 
 const problemSchema = z
   .object({
@@ -19,7 +19,7 @@ const problemSchema = z
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: problemSchema } } });
 
 const errorResponses = (route: HttpRoute): RouteConfig['responses'] => {
-  const hasInput = Boolean(route.request?.body || route.request?.query || route.request?.params);
+  const hasInput = Boolean(route.request?.body || route.request?.query || route.request?.params || route.request?.headers);
   return {
     ...(hasInput || route.method !== 'GET' ? { 400: problem('Invalid request: each bad field is named in `errors`') } : {}),
     ...(route.auth === 'none' ? {} : { 401: problem('Missing or invalid credentials') }),
@@ -62,6 +62,7 @@ export const buildOpenApiDocument = (functions: FunctionSpec[], info: { title: s
         request: {
           ...(route.request?.params ? { params: route.request.params as z.ZodObject } : {}),
           ...(route.request?.query ? { query: route.request.query as z.ZodObject } : {}),
+          ...(route.request?.headers ? { headers: route.request.headers as z.ZodObject } : {}),
           ...(route.request?.body ? { body: { required: true, content: { 'application/json': { schema: route.request.body } } } } : {}),
         },
         responses: { ...responses, ...errorResponses(route) },

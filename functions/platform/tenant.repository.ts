@@ -1,16 +1,11 @@
 /** PostgreSQL access to `tenants`. */
+import type { CreatedAtPosition } from '#shared/pagination.ts';
 import type { Queryable } from '#shared/db.ts';
-import type { KeysetPosition } from './api-key.repository.ts';
-
-export interface TenantRecord {
-  tenantId: string;
-  name: string;
-  createdAt: Date;
-}
+import type { TenantRecord, TenantRepository } from './tenant.ts';
 
 const columns = `id AS "tenantId", name, created_at AS "createdAt"`;
 
-export class TenantRepository {
+export class PgTenantRepository implements TenantRepository {
   readonly #db: Queryable;
   constructor(db: Queryable) {
     this.#db = db;
@@ -26,7 +21,7 @@ export class TenantRepository {
     await this.#db.query(`INSERT INTO tenants (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`, [tenantId, name]);
   }
 
-  async list(limit: number, after?: KeysetPosition): Promise<TenantRecord[]> {
+  async list(limit: number, after?: CreatedAtPosition): Promise<TenantRecord[]> {
     const { rows } = await this.#db.query<TenantRecord>(
       `SELECT ${columns} FROM tenants
         WHERE ($1::timestamptz IS NULL OR (created_at, id) > ($1::timestamptz, $2::text))

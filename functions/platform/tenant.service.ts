@@ -1,13 +1,13 @@
 /** Tenant use cases. Admins of the default tenant are platform admins; only they manage tenants. */
-import { DEFAULT_TENANT_ID } from '#lib/resources.ts';
+import { DEFAULT_TENANT_ID } from '#shared/resources.ts';
 import { ForbiddenError } from '#shared/errors.ts';
 import { createdAtPosition, decodeCursor, toPage, type Page } from '#shared/pagination.ts';
 import type { Principal } from '#shared/principal.ts';
 import { newId } from '#shared/ids.ts';
-import type { ApiKeyRepository } from './api-key.repository.ts';
 import { issueApiKey } from './api-key.service.ts';
 import type { CreatedApiKey, TenantView } from './platform.contracts.ts';
-import type { TenantRecord, TenantRepository } from './tenant.repository.ts';
+import type { ApiKeyRepository } from './api-key.ts';
+import type { TenantRecord, TenantRepository } from './tenant.ts';
 
 export interface TenantStores {
   tenants: TenantRepository;

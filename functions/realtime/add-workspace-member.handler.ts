@@ -1,6 +1,6 @@
 import { created, httpHandler } from '#shared/http.ts';
-import { workspaces } from './realtime.adapters.ts';
-import { addMemberRoute } from './realtime.routes.ts';
+import { workspaces } from './realtime.composition.ts';
+import { addMemberRoute } from './realtime.manifest.ts';
 import { addMember } from './workspace.service.ts';
 
 export const handler = httpHandler(addMemberRoute, async ({ principal, params, body }) =>

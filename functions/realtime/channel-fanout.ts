@@ -11,11 +11,10 @@
  * - Any other failure is retried by the SDK client (standard retry mode: throttling, 5xx, network), then
  *   logged; the rest of the fan-out carries on.
  */
-import { ApiGatewayManagementApiClient, DeleteConnectionCommand, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { ChannelEvent, EventFanout } from '#shared/channel-events.ts';
-import { env } from '#lib/resources.ts';
+import { splitChannel, type ChannelKinds } from '#shared/channels.ts';
 import { logger } from '#shared/observability.ts';
-import { isLive, type ConnectionRepository, type SubscriptionItem } from './connection.repository.ts';
+import { isLive, type ConnectionRepository, type SubscriptionItem } from './connection.ts';
 import { eventFrameText, presenceEventFrame } from './frames.ts';
 
 /**
@@ -25,47 +24,8 @@ import { eventFrameText, presenceEventFrame } from './frames.ts';
  */
 export const PRESENCE_PUSH_MAX_SUBSCRIBERS = 100;
 
-export type PostOutcome = 'ok' | 'gone' | 'failed';
-
-/** Posts one frame to one connection. */
-export interface FramePoster {
-  post(connectionId: string, text: string): Promise<PostOutcome>;
-}
-
-export class ManagementApiPoster implements FramePoster {
-  readonly #client: ApiGatewayManagementApiClient;
-  constructor(client: ApiGatewayManagementApiClient) {
-    this.#client = client;
-  }
-
-  /** The endpoint is WEBSOCKET_CALLBACK_URL (https://{api}.execute-api.{region}.amazonaws.com/{stage}). */
-  static fromEnv(): ManagementApiPoster {
-    const endpoint = process.env[env.websocketCallbackUrl];
-    if (!endpoint) throw new Error(`${env.websocketCallbackUrl} is not set`);
-    return new ManagementApiPoster(new ApiGatewayManagementApiClient({ endpoint, maxAttempts: 3 }));
-  }
-
-  async post(connectionId: string, text: string): Promise<PostOutcome> {
-    try {
-      await this.#client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(text, 'utf8') }));
-      return 'ok';
-    } catch (error) {
-      if (error instanceof GoneException || (error as { name?: string }).name === 'GoneException') return 'gone';
-      logger.warn('PostToConnection failed after retries', { connectionId, error: error as Error });
-      return 'failed';
-    }
-  }
-
-  /** Closes the connection (DeleteConnection); one already gone is fine. */
-  async close(connectionId: string): Promise<void> {
-    try {
-      await this.#client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
-    } catch (error) {
-      if (error instanceof GoneException || (error as { name?: string }).name === 'GoneException') return;
-      throw error;
-    }
-  }
-}
+export type { PostOutcome } from '#shared/websocket.ts';
+import type { FramePoster } from '#shared/websocket.ts';
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
 export const forEachLimit = async <T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> => {
@@ -83,13 +43,21 @@ export interface FanoutResult {
 }
 
 export class ChannelFanout implements EventFanout {
-  readonly #connections: ConnectionRepository;
+  readonly #connections: Pick<ConnectionRepository, 'subscribersOf' | 'removeConnection'>;
   readonly #poster: FramePoster;
+  readonly #kinds: ChannelKinds;
   readonly #concurrency: number;
 
-  constructor(connections: ConnectionRepository, poster: FramePoster, options: { concurrency?: number } = {}) {
+  /** `kinds`: the channel kinds whose events this fan-out pushes (their public names, pointers, presence). */
+  constructor(
+    connections: Pick<ConnectionRepository, 'subscribersOf' | 'removeConnection'>,
+    poster: FramePoster,
+    kinds: ChannelKinds,
+    options: { concurrency?: number } = {},
+  ) {
     this.#connections = connections;
     this.#poster = poster;
+    this.#kinds = kinds;
     this.#concurrency = options.concurrency ?? Number(process.env.FANOUT_CONCURRENCY ?? 50);
   }
 
@@ -98,7 +66,7 @@ export class ChannelFanout implements EventFanout {
     const byChannel = new Map<string, ChannelEvent[]>();
     for (const e of events) byChannel.set(e.channel, [...(byChannel.get(e.channel) ?? []), e]);
     for (const [channel, list] of byChannel) {
-      const frames = list.sort((a, b) => a.seq - b.seq).map(eventFrameText);
+      const frames = list.sort((a, b) => a.seq - b.seq).map((e) => eventFrameText(e, this.#kinds));
       await this.pushToChannel(tenantId, channel, frames);
     }
   }
@@ -147,7 +115,7 @@ export class ChannelFanout implements EventFanout {
   /** Tells the remaining subscribers of each workspace that these subscriptions left. */
   async announceLeaves(left: SubscriptionItem[]): Promise<void> {
     for (const sub of left) {
-      if (!sub.channel.startsWith('workspace:')) continue;
+      if (!this.#kinds.get(splitChannel(sub.channel).kind)?.presence) continue;
       const frame = presenceEventFrame(sub.channel, 'presence.leave', sub.userId, sub.connectionId);
       // One level only: connections found gone while announcing are pruned, not announced again.
       await this.pushPresence(sub.tenantId, sub.channel, frame, { announceLeaves: false });

@@ -1,8 +1,8 @@
 /** `$connect`: the authorizer has already accepted `?token=`; remember the connection and its principal. */
 import { credentialExpiryFrom, principalFrom } from '#shared/principal.ts';
 import { wsHandler } from '#shared/websocket.ts';
-import { connectionItem } from './connection.repository.ts';
-import { connections } from './realtime.adapters.ts';
+import { connectionItem } from './connection.ts';
+import { connections } from './realtime.composition.ts';
 
 export const handler = wsHandler(async (event) => {
   const principal = principalFrom(event.requestContext.authorizer);

@@ -14,86 +14,19 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { tables } from '#lib/resources.ts';
-import type { Principal } from '#shared/principal.ts';
+import { tables } from '#shared/resources.ts';
 
-/** API Gateway closes a WebSocket after 2 hours at most; the TTL cleans up when $disconnect never came. */
-export const CONNECTION_TTL_SECONDS = 2 * 60 * 60;
+import {
+  connectionKey,
+  isSubscription,
+  subscriptionKey,
+  userPartition,
+  type ConnectionItem,
+  type ConnectionRepository,
+  type SubscriptionItem,
+} from './connection.ts';
 
-export interface ConnectionItem {
-  pk: string;
-  sk: 'meta';
-  connectionId: string;
-  userId: string;
-  tenantId: string;
-  roles: string;
-  connectedAt: string;
-  expiresAt: number;
-  /** Connections of one user in one tenant, for pushing to a person rather than a socket. */
-  gsi1pk: string;
-  gsi1sk: string;
-}
-
-export interface SubscriptionItem {
-  pk: string;
-  sk: string;
-  connectionId: string;
-  channel: string;
-  userId: string;
-  tenantId: string;
-  subscribedAt: string;
-  expiresAt: number;
-  gsi1pk: string;
-  gsi1sk: string;
-}
-
-export const connectionKey = (connectionId: string) => ({ pk: `conn#${connectionId}`, sk: 'meta' as const });
-const userPartition = (tenantId: string, userId: string) => `user#${tenantId}#${userId}`;
-const subscriptionKey = (connectionId: string, channel: string) => ({ pk: `conn#${connectionId}`, sk: `sub#${channel}` });
-
-/** Epoch seconds: two hours after connect, or earlier when the credential (`credentialExpiresAt`) expires first. */
-const expiresAt = (connectedAt: Date, credentialExpiresAt?: number): number =>
-  Math.min(Math.floor(connectedAt.getTime() / 1000) + CONNECTION_TTL_SECONDS, credentialExpiresAt ?? Infinity);
-
-/** False once the item's connection or credential has expired (DynamoDB's TTL may not have removed it yet). */
-export const isLive = (item: { expiresAt: number }, now = Date.now()): boolean => item.expiresAt * 1000 > now;
-
-export const connectionItem = (connectionId: string, principal: Principal, now: Date, credentialExpiresAt?: number): ConnectionItem => ({
-  ...connectionKey(connectionId),
-  connectionId,
-  userId: principal.userId,
-  tenantId: principal.tenantId,
-  roles: principal.roles.join(','),
-  connectedAt: now.toISOString(),
-  expiresAt: expiresAt(now, credentialExpiresAt),
-  gsi1pk: userPartition(principal.tenantId, principal.userId),
-  gsi1sk: `conn#${connectionId}`,
-});
-
-/** A subscription lives no longer than its connection can (2 h from connect), nor past its credential's expiry. */
-export const subscriptionItem = (
-  connectionId: string,
-  channel: string,
-  principal: Principal,
-  connectedAt: Date,
-  now: Date,
-  credentialExpiresAt?: number,
-): SubscriptionItem => ({
-  ...subscriptionKey(connectionId, channel),
-  connectionId,
-  channel,
-  userId: principal.userId,
-  tenantId: principal.tenantId,
-  subscribedAt: now.toISOString(),
-  expiresAt: expiresAt(connectedAt, credentialExpiresAt),
-  gsi1pk: `chan#${channel}`,
-  gsi1sk: `conn#${connectionId}`,
-});
-
-const isSubscription = (item: Record<string, unknown>): item is SubscriptionItem & Record<string, unknown> =>
-  typeof item.sk === 'string' && item.sk.startsWith('sub#');
-
-export class ConnectionRepository {
+export class DynamoConnectionRepository implements ConnectionRepository {
   readonly #db: DynamoDBDocumentClient;
   readonly #table: string;
   constructor(db: DynamoDBDocumentClient, table: string) {
@@ -101,10 +34,10 @@ export class ConnectionRepository {
     this.#table = table;
   }
 
-  static fromEnv(): ConnectionRepository {
+  static fromEnv(): DynamoConnectionRepository {
     const table = process.env[tables.connections.env];
     if (!table) throw new Error(`${tables.connections.env} is not set`);
-    return new ConnectionRepository(DynamoDBDocumentClient.from(new DynamoDBClient({})), table);
+    return new DynamoConnectionRepository(DynamoDBDocumentClient.from(new DynamoDBClient({})), table);
   }
 
   async put(item: ConnectionItem): Promise<void> {

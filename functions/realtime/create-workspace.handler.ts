@@ -1,6 +1,6 @@
 import { created, httpHandler } from '#shared/http.ts';
-import { workspaces } from './realtime.adapters.ts';
-import { createWorkspaceRoute } from './realtime.routes.ts';
+import { workspaces } from './realtime.composition.ts';
+import { createWorkspaceRoute } from './realtime.manifest.ts';
 import { createWorkspace } from './workspace.service.ts';
 
 export const handler = httpHandler(createWorkspaceRoute, async ({ principal, body }) =>

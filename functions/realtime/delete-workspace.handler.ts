@@ -1,6 +1,6 @@
 import { httpHandler, noContent } from '#shared/http.ts';
-import { connections, workspaces } from './realtime.adapters.ts';
-import { deleteWorkspaceRoute } from './realtime.routes.ts';
+import { connections, workspaces } from './realtime.composition.ts';
+import { deleteWorkspaceRoute } from './realtime.manifest.ts';
 import { deleteWorkspace } from './workspace.service.ts';
 
 /** Also ends the live subscriptions to the workspace's channel. */

@@ -3,7 +3,7 @@
  * does not always deliver `$disconnect`: fan-out prunes on GoneException and the TTL is the last backstop.
  */
 import { wsHandler } from '#shared/websocket.ts';
-import { connections, fanout } from './realtime.adapters.ts';
+import { connections, fanout } from './realtime.composition.ts';
 import { disconnect } from './realtime.service.ts';
 
 export const handler = wsHandler(async (event) => {

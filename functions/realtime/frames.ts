@@ -4,7 +4,8 @@
  */
 import * as z from 'zod';
 import type { ChannelEvent } from '#shared/channel-events.ts';
-import { BadRequestError, PayloadTooLargeError, toProblem, ValidationError, type FieldError } from '#shared/errors.ts';
+import { fetchPathOf, publicNameOf, type ChannelKinds } from '#shared/channels.ts';
+import { BadRequestError, fieldErrorsOf, PayloadTooLargeError, toProblem, ValidationError, type FieldError } from '#shared/errors.ts';
 import { unsafeStrings } from '#shared/stored-json.ts';
 
 /**
@@ -51,11 +52,14 @@ export const replyTo = (body: string | undefined): { type: 'pong' } | ErrorFrame
 
 // ---- client frames of the routed actions ----
 
-/** Public channel names; `n8n` is stored per tenant as `n8n:<tenantId>`. */
+/**
+ * Channel names as clients write them: `<kind>:<id>`, or `<kind>` alone for a tenant-wide channel. Which
+ * kinds exist, and the shape of their ids, is the registry's to say (channel-access.ts).
+ */
 export const channelName = z
   .string()
   .max(200)
-  .regex(/^(workspace:wsp_[A-Za-z0-9_-]{8,64}|execution:[A-Za-z0-9_-]{1,100}|n8n)$/, 'Expected workspace:<id>, execution:<id> or n8n');
+  .regex(/^[a-z][a-z0-9-]{0,31}(:[A-Za-z0-9_-]{1,100})?$/, 'Expected <kind>:<id> (workspace:<id>, execution:<id>) or a tenant channel such as n8n');
 
 /** Optional client-chosen id, echoed on the reply (ack or error) to that frame. */
 const frameId = z.string().min(1).max(64).optional();
@@ -91,7 +95,7 @@ export const parseFrame = <S extends z.ZodType>(body: string | undefined, schema
   const result = unsafe.length > 0 ? undefined : schema.safeParse(parsed);
   if (result?.success) return result.data;
   const errors = result
-    ? result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(frame)', message: issue.message }))
+    ? fieldErrorsOf(result.error, [], '(frame)')
     : unsafe.map((e) => ({ ...e, path: e.path === '(root)' ? '(frame)' : e.path }));
   throw new ValidationError(`${errors.length} invalid field(s): ${errors.map((e) => e.path).join(', ')}`, errors);
 };
@@ -123,17 +127,6 @@ export const errorFrameFrom = (error: unknown, id?: string): ErrorFrame => {
 
 // ---- server frames ----
 
-/** What clients call the channel: the stored `n8n:<tenant>` is just `n8n` to them. */
-export const publicChannel = (channel: string): string => (channel.startsWith('n8n:') ? 'n8n' : channel);
-
-/** Where the full event can be read over REST when it was too large to push. */
-export const fetchPointer = (channel: string, seq: number): string | undefined => {
-  const [kind, id] = [channel.slice(0, channel.indexOf(':')), channel.slice(channel.indexOf(':') + 1)];
-  if (kind === 'workspace') return `/v1/workspaces/${id}/messages?before=${seq + 1}&limit=1`;
-  if (kind === 'execution') return `/v1/executions/${id}/events?afterSeq=${seq - 1}&limit=1`;
-  return undefined;
-};
-
 export interface EventFrame {
   type: 'event';
   channel: string;
@@ -144,18 +137,22 @@ export interface EventFrame {
   fetch?: string;
 }
 
-/** The serialized frame of a stored event; over MAX_EVENT_FRAME_BYTES, a pointer to it instead. */
-export const eventFrameText = (event: ChannelEvent): string => {
-  const full: EventFrame = { type: 'event', channel: publicChannel(event.channel), seq: event.seq, event: { kind: event.kind, at: event.at, data: event.data } };
+/**
+ * The serialized frame of a stored event; over MAX_EVENT_FRAME_BYTES, a pointer to it instead (with the REST
+ * path to read it, when its channel kind has one). The kinds name the channel as clients know it.
+ */
+export const eventFrameText = (event: ChannelEvent, kinds: ChannelKinds): string => {
+  const full: EventFrame = { type: 'event', channel: publicNameOf(kinds, event.channel), seq: event.seq, event: { kind: event.kind, at: event.at, data: event.data } };
   const text = JSON.stringify(full);
   if (Buffer.byteLength(text, 'utf8') <= MAX_EVENT_FRAME_BYTES) return text;
-  const fetch = fetchPointer(event.channel, event.seq);
+  const fetch = fetchPathOf(kinds, event.channel, event.seq);
   const pointer: EventFrame = { ...full, event: { kind: event.kind, at: event.at }, truncated: true, ...(fetch ? { fetch } : {}) };
   return JSON.stringify(pointer);
 };
 
+/** Presence is kept for resource channels only (workspaces), whose public and log names are the same. */
 export const presenceEventFrame = (channel: string, kind: 'presence.join' | 'presence.leave', userId: string, connectionId: string, at = new Date()): EventFrame => ({
   type: 'event',
-  channel: publicChannel(channel),
+  channel,
   event: { kind, at: at.toISOString(), data: { userId, connectionId } },
 });

@@ -1,8 +1,8 @@
 import { ChannelEventStore } from '#shared/channel-events.ts';
 import { getPool } from '#shared/db.ts';
 import { httpHandler, ok } from '#shared/http.ts';
-import { workspaces } from './realtime.adapters.ts';
-import { listMessagesRoute } from './realtime.routes.ts';
+import { workspaces } from './realtime.composition.ts';
+import { listMessagesRoute } from './realtime.manifest.ts';
 import { listMessages } from './workspace.service.ts';
 
 export const handler = httpHandler(listMessagesRoute, async ({ principal, params, query }) =>

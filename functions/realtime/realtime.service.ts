@@ -7,12 +7,13 @@
  * clients keep the last seq they handled and drop anything at or below it, and order by seq (docs/realtime.md).
  */
 import type { ChannelEvent } from '#shared/channel-events.ts';
+import { logNameOf, type ChannelKinds } from '#shared/channels.ts';
 import { BadRequestError, UnauthorizedError } from '#shared/errors.ts';
 import type { Principal } from '#shared/principal.ts';
+import { kindOf, resolveChannel } from './channel-access.ts';
 import { forEachLimit, type PostOutcome } from './channel-fanout.ts';
-import { isLive, subscriptionItem, type SubscriptionItem } from './connection.repository.ts';
+import { isLive, subscriptionItem, type ConnectionRepository, type SubscriptionItem } from './connection.ts';
 import { errorFrameFrom, eventFrameText, presenceEventFrame } from './frames.ts';
-import { resolveChannel, type ExecutionTenants, type WorkspaceLookup } from './workspace.access.ts';
 import { MESSAGE_KIND } from './workspace.service.ts';
 
 /** Events replayed per subscribe; beyond it the ack says `complete: false` and the client subscribes again. */
@@ -20,14 +21,9 @@ export const MAX_REPLAY = 1000;
 const REPLAY_PAGE = 200;
 
 export interface RealtimePorts {
-  workspaces: WorkspaceLookup;
-  executions: ExecutionTenants;
-  subscriptions: {
-    putSubscription(item: SubscriptionItem): Promise<void>;
-    deleteSubscription(connectionId: string, channel: string): Promise<boolean>;
-    subscribersOf(channel: string, limit?: number): Promise<SubscriptionItem[]>;
-    removeConnection(connectionId: string): Promise<SubscriptionItem[]>;
-  };
+  /** The channel kinds the domains registered (workspace, execution, n8n, ...). */
+  channels: ChannelKinds;
+  subscriptions: Pick<ConnectionRepository, 'putSubscription' | 'deleteSubscription' | 'subscribersOf' | 'removeConnection'>;
   events: {
     listAfter(tenantId: string, channel: string, afterSeq: number, limit: number): Promise<ChannelEvent[]>;
     head(channel: string): Promise<number>;
@@ -49,23 +45,19 @@ export interface Caller {
   expiresAt?: number | undefined;
 }
 
-/** Whether an API key is still live (not revoked). */
-export interface ApiKeyStatus {
-  isActive(tenantId: string, keyId: string): Promise<boolean>;
+/** Whether the credential behind a principal is still live (not revoked): the platform's answer. */
+export interface CredentialStatus {
+  isActive(principal: Principal): Promise<boolean>;
 }
-
-const API_KEY_USER_PREFIX = 'apikey:';
 
 /**
  * Whether the credential the connection was opened with still holds: the authorizer ran once, at `$connect`,
- * and the connection lives up to 2 hours, so a JWT may have expired and an API key been revoked since.
- * JWT principals cost nothing (their `exp` travels in the authorizer context); key principals one lookup.
+ * and the connection lives up to 2 hours, so a JWT may have expired and an API key been revoked since. The
+ * expiry travels in the authorizer context; revocation is the platform's to tell.
  */
-export const credentialsHold = async (apiKeys: () => Promise<ApiKeyStatus>, caller: Caller, now = Date.now()): Promise<boolean> => {
+export const credentialsHold = async (credentials: CredentialStatus, caller: Caller, now = Date.now()): Promise<boolean> => {
   if (caller.expiresAt !== undefined && caller.expiresAt * 1000 <= now) return false;
-  const { userId, tenantId } = caller.principal;
-  if (!userId.startsWith(API_KEY_USER_PREFIX)) return true;
-  return (await apiKeys()).isActive(tenantId, userId.slice(API_KEY_USER_PREFIX.length));
+  return credentials.isActive(caller.principal);
 };
 
 export const STALE_CREDENTIALS_DETAIL = 'The credentials of this connection were revoked or expired; reconnect with a valid token';
@@ -113,7 +105,7 @@ export const subscribe = async (
   frame: { channel: string; afterSeq?: number | undefined },
 ): Promise<object | undefined> => {
   const { principal, connectionId } = caller;
-  const channel = await resolveChannel(ports, principal, frame.channel, 'read');
+  const channel = await resolveChannel(ports.channels, principal, frame.channel, 'read');
   await ports.subscriptions.putSubscription(subscriptionItem(connectionId, channel.log, principal, caller.connectedAt, new Date(), caller.expiresAt));
 
   let replayed = 0;
@@ -123,7 +115,7 @@ export const subscribe = async (
     for (;;) {
       const page = await ports.events.listAfter(principal.tenantId, channel.log, last, REPLAY_PAGE);
       for (const event of page) {
-        if ((await ports.send(connectionId, eventFrameText(event))) === 'gone') return undefined;
+        if ((await ports.send(connectionId, eventFrameText(event, ports.channels))) === 'gone') return undefined;
         replayed++;
         last = event.seq;
       }
@@ -135,7 +127,7 @@ export const subscribe = async (
     }
   }
   const headSeq = await ports.events.head(channel.log);
-  if (channel.kind === 'workspace') {
+  if (channel.kind.presence) {
     await ports.fanout.pushPresence(principal.tenantId, channel.log, presenceEventFrame(channel.log, 'presence.join', principal.userId, connectionId));
   }
   return { type: 'subscribed', channel: channel.name, headSeq, replayed, complete };
@@ -144,9 +136,10 @@ export const subscribe = async (
 /** Idempotent; needs no access check (it only removes the caller's own subscription). */
 export const unsubscribe = async (ports: RealtimePorts, caller: Caller, frame: { channel: string }): Promise<object> => {
   const { principal, connectionId } = caller;
-  const log = frame.channel === 'n8n' ? `n8n:${principal.tenantId}` : frame.channel;
+  const { kind, id } = kindOf(ports.channels, frame.channel);
+  const log = logNameOf(kind, id, principal.tenantId);
   const existed = await ports.subscriptions.deleteSubscription(connectionId, log);
-  if (existed && log.startsWith('workspace:')) {
+  if (existed && kind.presence) {
     await ports.fanout.pushPresence(principal.tenantId, log, presenceEventFrame(log, 'presence.leave', principal.userId, connectionId));
   }
   return { type: 'unsubscribed', channel: frame.channel };
@@ -155,14 +148,17 @@ export const unsubscribe = async (ports: RealtimePorts, caller: Caller, frame: {
 /** Stores a message in the workspace's log (next seq) and fans it out to every subscriber, the sender too. */
 export const publish = async (ports: RealtimePorts, caller: Caller, frame: { channel: string; data: unknown }): Promise<object> => {
   const { principal } = caller;
-  const channel = await resolveChannel(ports, principal, frame.channel, 'write');
+  const channel = await resolveChannel(ports.channels, principal, frame.channel, 'write');
   const [stored] = await ports.events.append(principal.tenantId, channel.log, [{ kind: MESSAGE_KIND, data: { userId: principal.userId, body: frame.data } }]);
   return { type: 'published', channel: channel.name, seq: stored!.seq };
 };
 
 export const presence = async (ports: RealtimePorts, caller: Caller, frame: { channel: string }): Promise<object> => {
-  const channel = await resolveChannel(ports, caller.principal, frame.channel, 'read');
-  if (channel.kind !== 'workspace') throw new BadRequestError('Presence is kept for workspace channels only', [{ path: 'channel', message: 'Expected workspace:<id>' }]);
+  const channel = await resolveChannel(ports.channels, caller.principal, frame.channel, 'read');
+  if (!channel.kind.presence) {
+    const kept = [...ports.channels.values()].filter((k) => k.presence).map((k) => `${k.kind}:<id>`);
+    throw new BadRequestError(`Presence is not kept for ${channel.kind.kind} channels`, [{ path: 'channel', message: `Expected ${kept.join(' or ')}` }]);
+  }
   const members = new Map<string, string[]>();
   for (const sub of await ports.subscriptions.subscribersOf(channel.log)) {
     if (sub.tenantId === caller.principal.tenantId && isLive(sub)) members.set(sub.userId, [...(members.get(sub.userId) ?? []), sub.connectionId]);

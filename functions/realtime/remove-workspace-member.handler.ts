@@ -1,6 +1,6 @@
 import { httpHandler, noContent } from '#shared/http.ts';
-import { connections, workspaces } from './realtime.adapters.ts';
-import { removeMemberRoute } from './realtime.routes.ts';
+import { connections, workspaces } from './realtime.composition.ts';
+import { removeMemberRoute } from './realtime.manifest.ts';
 import { removeMember } from './workspace.service.ts';
 
 /** Also ends the removed member's live subscriptions to the workspace. */

@@ -1,12 +1,13 @@
 /**
- * Who may do what in a workspace, and which channels a principal may read or write. Workspace roles rank
- * owner > editor > viewer; a tenant admin acts as owner of every workspace of the tenant. Anyone else,
- * and any other tenant, is told the workspace does not exist.
+ * Who may do what in a workspace, and the workspace channel kind. Workspace roles rank owner > editor >
+ * viewer; a tenant admin acts as owner of every workspace of the tenant. Anyone else, and any other tenant,
+ * is told the workspace does not exist.
  */
+import type { ChannelKind } from '#shared/channels.ts';
 import { ForbiddenError, NotFoundError } from '#shared/errors.ts';
 import type { Principal } from '#shared/principal.ts';
 import type { WorkspaceRole } from './realtime.contracts.ts';
-import type { WorkspaceRecord } from './workspace.repository.ts';
+import type { WorkspaceRecord } from './workspace.ts';
 
 const rank: Record<WorkspaceRole, number> = { viewer: 1, editor: 2, owner: 3 };
 
@@ -34,41 +35,20 @@ export const requireWorkspace = async (
   return { ...found, actingRole: role };
 };
 
-/** Which tenant an agent execution belongs to (undefined: no such execution). */
-export interface ExecutionTenants {
-  tenantOf(executionId: string): Promise<string | undefined>;
-}
-
-export interface ResolvedChannel {
-  /** What clients call it: `workspace:<id>`, `execution:<id>`, `n8n`. */
-  name: string;
-  /** The event-log (and subscription) name: `n8n` becomes `n8n:<tenantId>`. */
-  log: string;
-  kind: 'workspace' | 'execution' | 'n8n';
-}
-
 /**
- * Checks that the caller may read (subscribe, presence) or write (publish) a channel. Only workspaces
- * accept publish: execution and n8n channels are written by the platform.
+ * The realtime domain's own channel kind: workspaces, where members publish and presence is kept. Without
+ * `workspaces` (a fan-out that only pushes) the kind names and points but grants nothing.
  */
-export const resolveChannel = async (
-  ports: { workspaces: WorkspaceLookup; executions: ExecutionTenants },
-  caller: Principal,
-  name: string,
-  access: 'read' | 'write',
-): Promise<ResolvedChannel> => {
-  const separator = name.indexOf(':');
-  const kind = separator < 0 ? name : name.slice(0, separator);
-  const id = name.slice(separator + 1);
-  if (kind === 'workspace') {
-    await requireWorkspace(ports.workspaces, caller, id, access === 'write' ? 'editor' : 'viewer');
-    return { name, log: workspaceChannel(id), kind };
-  }
-  if (access === 'write') throw new ForbiddenError('Only workspace channels accept publish');
-  if (kind === 'execution') {
-    if ((await ports.executions.tenantOf(id)) !== caller.tenantId) throw new NotFoundError(`No execution ${id}`);
-    return { name, log: name, kind };
-  }
-  if (kind === 'n8n') return { name: 'n8n', log: `n8n:${caller.tenantId}`, kind };
-  throw new NotFoundError(`No channel ${name}`);
-};
+export const workspaceChannelKind = (workspaces?: WorkspaceLookup): ChannelKind => ({
+  kind: 'workspace',
+  scope: 'resource',
+  idPattern: /^wsp_[A-Za-z0-9_-]{8,64}$/,
+  idHint: 'workspace:wsp_…',
+  publish: true,
+  presence: true,
+  authorize: async (caller, id, access) => {
+    if (!workspaces) throw new NotFoundError(`No workspace ${id}`);
+    await requireWorkspace(workspaces, caller, id, access === 'write' ? 'editor' : 'viewer');
+  },
+  fetchPath: (id, seq) => `/v1/workspaces/${id}/messages?before=${seq + 1}&limit=1`,
+});

@@ -2,29 +2,7 @@
 import type { Queryable } from '#shared/db.ts';
 import { ConflictError, NotFoundError } from '#shared/errors.ts';
 import type { WorkspaceRole } from './realtime.contracts.ts';
-
-export interface WorkspaceRecord {
-  workspaceId: string;
-  tenantId: string;
-  name: string;
-  createdBy: string;
-  createdAt: Date;
-  updatedAt: Date;
-  /** The given user's role in it, null when not a member. */
-  role: WorkspaceRole | null;
-}
-
-export interface MemberRecord {
-  userId: string;
-  role: WorkspaceRole;
-  addedBy: string | null;
-  addedAt: Date;
-}
-
-export interface KeysetPosition {
-  at: string;
-  id: string;
-}
+import type { KeysetPosition, MemberRecord, WorkspaceRecord, WorkspaceRepository } from './workspace.ts';
 
 const UNIQUE_VIOLATION = '23505';
 const FOREIGN_KEY_VIOLATION = '23503';
@@ -33,7 +11,7 @@ const workspaceColumns = `w.id AS "workspaceId", w.tenant_id AS "tenantId", w.na
   w.created_at AS "createdAt", w.updated_at AS "updatedAt", m.role`;
 const memberColumns = `user_id AS "userId", role, added_by AS "addedBy", added_at AS "addedAt"`;
 
-export class WorkspaceRepository {
+export class PgWorkspaceRepository implements WorkspaceRepository {
   readonly #db: Queryable;
   constructor(db: Queryable) {
     this.#db = db;

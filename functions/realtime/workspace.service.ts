@@ -6,7 +6,7 @@ import { cursorId, cursorTimestamp, decodeCursor, toPage, type Page } from '#sha
 import type { Principal } from '#shared/principal.ts';
 import type { MemberView, MessageView, WorkspaceRole, WorkspaceView } from './realtime.contracts.ts';
 import { effectiveRole, requireWorkspace, workspaceChannel } from './workspace.access.ts';
-import type { MemberRecord, WorkspaceRecord, WorkspaceRepository } from './workspace.repository.ts';
+import type { MemberRecord, WorkspaceRecord, WorkspaceRepository } from './workspace.ts';
 import { newId } from '#shared/ids.ts';
 
 /** Live subscriptions to drop when someone loses access (implemented over DynamoDB). */

@@ -8,8 +8,9 @@ import type * as z from 'zod';
 import { logger } from '#shared/observability.ts';
 import { credentialExpiryFrom, principalFrom } from '#shared/principal.ts';
 import { wsHandler, type WebSocketEvent } from '#shared/websocket.ts';
+import { connectionsApi } from '#shared/websocket.ts';
 import { errorFrameFrom, frameIdOf, parseFrame } from './frames.ts';
-import { apiKeyStatus, connections, executionTenants, channelEvents, fanout, poster, workspaces } from './realtime.adapters.ts';
+import { channelEvents, channels, connections, credentialStatus, fanout } from './realtime.composition.ts';
 import { credentialsHold, endConnection, type Caller, type RealtimePorts } from './realtime.service.ts';
 
 let ports: Promise<RealtimePorts> | undefined;
@@ -17,12 +18,11 @@ let ports: Promise<RealtimePorts> | undefined;
 /** Built once per cold start. */
 export const realtimePorts = (): Promise<RealtimePorts> => {
   ports ??= (async () => ({
-    workspaces: await workspaces(),
-    executions: await executionTenants(),
+    channels: channels(),
     subscriptions: connections(),
     events: await channelEvents(),
     fanout: fanout(),
-    send: (connectionId: string, text: string) => poster().post(connectionId, text),
+    send: (connectionId: string, text: string) => connectionsApi().post(connectionId, text),
   }))();
   ports.catch(() => {
     ports = undefined;
@@ -43,10 +43,11 @@ export const callerOf = (event: WebSocketEvent): Caller => ({
  * gets a 401 error frame, the connection is closed and its subscriptions removed; true means "ended".
  */
 export const endIfCredentialsLapsed = async (event: WebSocketEvent, caller: Caller): Promise<boolean> => {
-  if (await credentialsHold(apiKeyStatus, caller)) return false;
+  if (await credentialsHold(credentialStatus(), caller)) return false;
   logger.info('Credentials lapsed; closing the connection', { userId: caller.principal.userId });
-  const send = (connectionId: string, text: string) => poster().post(connectionId, text);
-  await endConnection({ subscriptions: connections(), fanout: fanout(), send, close: (id) => poster().close(id) }, caller.connectionId, frameIdOf(event.body));
+  const api = connectionsApi();
+  const send = (connectionId: string, text: string) => api.post(connectionId, text);
+  await endConnection({ subscriptions: connections(), fanout: fanout(), send, close: (id) => api.close(id) }, caller.connectionId, frameIdOf(event.body));
   return true;
 };
 
@@ -67,6 +68,6 @@ export const wsAction = <S extends z.ZodType>(schema: S, useCase: (ports: Realti
       else logger.info('Frame rejected', { status: frame.status, detail: frame.detail });
       reply = frame;
     }
-    if (reply) await poster().post(connectionId, JSON.stringify(reply));
+    if (reply) await connectionsApi().post(connectionId, JSON.stringify(reply));
     return { statusCode: 200, body: '' };
   });

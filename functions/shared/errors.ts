@@ -2,6 +2,7 @@
  * Domain errors. Use cases throw these; `toProblem` is the one place that maps them to HTTP status and an
  * RFC 9457 problem document. Anything else becomes a generic 500 (the cause is logged, never returned).
  */
+import type { z } from 'zod';
 
 export interface FieldError {
   /** Where the bad value is: `body.name`, `query.limit`, `params.keyId`. */
@@ -31,13 +32,22 @@ export class ValidationError extends AppError {}
 export class UnauthorizedError extends AppError {}
 export class ForbiddenError extends AppError {}
 export class NotFoundError extends AppError {}
-export class MethodNotAllowedError extends AppError {}
 export class ConflictError extends AppError {}
 export class PayloadTooLargeError extends AppError {}
 export class UnsupportedMediaTypeError extends AppError {}
 /** Well-formed and valid, but in conflict with what the request claims (e.g. a reused Idempotency-Key). */
 export class UnprocessableContentError extends AppError {}
 export class TooManyRequestsError extends AppError {}
+
+/**
+ * zod's issues as field errors: `path` is the dotted path below `prefix` (`body.model.name`, `query.limit`,
+ * `channel`), or `root` when the value itself is wrong. The one translation HTTP, frames and tools share.
+ */
+export const fieldErrorsOf = (error: z.ZodError, prefix: readonly string[] = [], root = '(root)'): FieldError[] =>
+  error.issues.map((issue) => ({
+    path: [...prefix, ...issue.path.map(String)].join('.') || root,
+    message: issue.message,
+  }));
 
 /** The one mapping from domain error to HTTP: [class, status, problem type slug, title]. */
 const mapping: ReadonlyArray<[new (...args: never[]) => AppError, number, string, string]> = [
@@ -46,7 +56,6 @@ const mapping: ReadonlyArray<[new (...args: never[]) => AppError, number, string
   [UnauthorizedError, 401, 'unauthorized', 'Unauthorized'],
   [ForbiddenError, 403, 'forbidden', 'Forbidden'],
   [NotFoundError, 404, 'not-found', 'Not found'],
-  [MethodNotAllowedError, 405, 'method-not-allowed', 'Method not allowed'],
   [ConflictError, 409, 'conflict', 'Conflict'],
   [PayloadTooLargeError, 413, 'payload-too-large', 'Content too large'],
   [UnsupportedMediaTypeError, 415, 'unsupported-media-type', 'Unsupported media type'],

@@ -1,25 +1,20 @@
 /**
  * The HTTP stack every REST handler uses: `export const handler = httpHandler(route, useCase)`.
  *
- * middy with Powertools logger (Lambda context + API Gateway request id as correlation id), tracer and
- * metrics; CORS; then, in order: principal (401), the tenant's rate limits (429, see rate-limit.ts), role
- * check from `route.roles` (403), body size limit (413),
- * JSON parsing (400), strings PostgreSQL can't store (NUL, lone surrogates: 400), zod validation of params,
- * query and body (400 naming each bad field). Every error
- * leaves through `toProblem` as RFC 9457 application/problem+json.
+ * The base middy stack (Powertools logger with API Gateway's request id as correlation id, tracer, metrics);
+ * CORS; then, in order: principal (401), the tenant's rate limits (429, see rate-limit.ts), role check from
+ * `route.roles` (403), body size limit (413), JSON parsing (400), strings PostgreSQL can't store (NUL, lone
+ * surrogates: 400), zod validation of params, query, the route's declared headers and body (400 naming each
+ * bad field). Every error leaves through `toProblem` as RFC 9457 application/problem+json.
  */
-import middy from '@middy/core';
-import { cors } from '#lib/resources.ts';
 import httpCors from '@middy/http-cors';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
-import type { HttpRoute } from '#lib/route-manifest.types.ts';
+import type { HttpRoute } from './manifest.types.ts';
 import {
   BadRequestError,
+  fieldErrorsOf,
   ForbiddenError,
   PayloadTooLargeError,
   TooManyRequestsError,
@@ -29,9 +24,10 @@ import {
   type FieldError,
 } from './errors.ts';
 import { headerOf } from './headers.ts';
-import { logger, metrics, tracer } from './observability.ts';
+import { baseHandler, logger, metrics, MetricUnit } from './observability.ts';
 import { principalFrom, type Principal } from './principal.ts';
 import { perMinuteFromEnv, rateLimiterFromEnv, type LimitRule, type LimitState } from './rate-limit.ts';
+import { cors, settings } from './resources.ts';
 import { unsafeStrings } from './stored-json.ts';
 
 /** Request bodies above this answer 413 (API Gateway itself allows 10 MB). */
@@ -43,6 +39,8 @@ export interface HttpRequest<R extends HttpRoute> {
   body: R extends { request: { body: infer S } } ? Output<S> : undefined;
   query: R extends { request: { query: infer S } } ? Output<S> : undefined;
   params: R extends { request: { params: infer S } } ? Output<S> : undefined;
+  /** The headers the route declares (lower-case names), validated; other headers stay on `event`. */
+  headers: R extends { request: { headers: infer S } } ? Output<S> : undefined;
   principal: R extends { auth: 'none' } ? undefined : Principal;
   event: APIGatewayProxyEvent;
 }
@@ -65,17 +63,13 @@ const json = (status: number, body: unknown, contentType = 'application/json', h
   body: body === undefined ? '' : JSON.stringify(body),
 });
 
-const zodErrors = (where: 'body' | 'query' | 'params', error: z.ZodError): FieldError[] =>
-  error.issues.map((issue) => ({
-    path: [where, ...issue.path.map(String)].join('.'),
-    message: issue.message,
-  }));
-
 /**
  * zod's strings take NUL and lone surrogates, which PostgreSQL refuses (a 500 at the first write), so every
  * string of the input is looked at first, whatever the schema says, and refused naming its field.
  */
-const validate = (where: 'body' | 'query' | 'params', schema: z.ZodType | undefined, value: unknown, errors: FieldError[]): unknown => {
+type Part = 'body' | 'query' | 'params' | 'headers';
+
+const validate = (where: Part, schema: z.ZodType | undefined, value: unknown, errors: FieldError[]): unknown => {
   if (!schema) return undefined;
   const unsafe = unsafeStrings(value, [where]);
   if (unsafe.length > 0) {
@@ -84,7 +78,7 @@ const validate = (where: 'body' | 'query' | 'params', schema: z.ZodType | undefi
   }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  errors.push(...zodErrors(where, result.error));
+  errors.push(...fieldErrorsOf(result.error, [where], where));
   return undefined;
 };
 
@@ -174,11 +168,22 @@ const rateLimiting = (route: HttpRoute): middy.MiddlewareObj<APIGatewayProxyEven
   };
 };
 
-const corsOrigins = (process.env.CORS_ALLOWED_ORIGINS ?? '*').split(',').map((o) => o.trim()).filter(Boolean);
+const corsOrigins = (process.env[settings.corsAllowedOrigins.env] || '*').split(',').map((o) => o.trim()).filter(Boolean);
+
+/** The headers a route declares, by their lower-case names (HTTP header names are case-insensitive). */
+const declaredHeaders = (route: HttpRoute, event: APIGatewayProxyEvent): Record<string, string> | undefined => {
+  const schema = route.request?.headers as z.ZodObject | undefined;
+  if (!schema) return undefined;
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(schema.shape)) {
+    const value = headerOf(event.headers, name);
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+};
 
 export const httpHandler = <R extends HttpRoute>(route: R, useCase: UseCase<R>) => {
   const core = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-    logger.setCorrelationId(event.requestContext?.requestId);
     const principal = route.auth === 'none' ? undefined : principalFrom(event.requestContext?.authorizer);
     if (principal && route.roles && !route.roles.some((role) => principal.roles.includes(role))) {
       throw new ForbiddenError(`This route needs one of the roles: ${route.roles.join(', ')}`);
@@ -189,17 +194,15 @@ export const httpHandler = <R extends HttpRoute>(route: R, useCase: UseCase<R>) 
     const errors: FieldError[] = [];
     const params = validate('params', route.request?.params, event.pathParameters ?? {}, errors);
     const query = validate('query', route.request?.query, event.queryStringParameters ?? {}, errors);
+    const headers = validate('headers', route.request?.headers, declaredHeaders(route, event), errors);
     const body = route.request?.body ? validate('body', route.request.body, parseBody(event), errors) : undefined;
     if (errors.length > 0) throw new ValidationError(`${errors.length} invalid field(s): ${errors.map((e) => e.path).join(', ')}`, errors);
 
-    const result = await useCase({ body, query, params, principal, event } as HttpRequest<R>);
+    const result = await useCase({ body, query, params, headers, principal, event } as HttpRequest<R>);
     return json(result.status, result.body, 'application/json', result.headers);
   };
 
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(captureLambdaHandler(tracer))
-    .use(logMetrics(metrics))
+  return baseHandler<APIGatewayProxyEvent, APIGatewayProxyResult>({ correlationId: (event) => event.requestContext?.requestId })
     .use(httpCors({ origins: corsOrigins, headers: cors.allowHeaders.join(','), exposeHeaders: cors.exposeHeaders.join(','), methods: route.method }))
     .use(statusMetric())
     // Before problemErrors: its onError (which runs first) builds the 429 this one then adds headers to.

@@ -47,6 +47,7 @@ export const cursorId = z.string().max(512);
 
 /** The usual `(created_at, id)` keyset position. */
 export const createdAtPosition = z.object({ createdAt: cursorTimestamp, id: cursorId });
+export type CreatedAtPosition = z.output<typeof createdAtPosition>;
 
 /** Decodes a cursor into the expected shape, or a 400 naming `query.cursor`. */
 export const decodeCursor = <T>(cursor: string | undefined, shape: z.ZodType<T>): T | undefined => {

@@ -20,7 +20,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { tables } from '#lib/resources.ts';
+import { tables } from '#shared/resources.ts';
 import { logger } from './observability.ts';
 
 /** Requests per minute per tenant across all authenticated routes, unless the environment says otherwise. */

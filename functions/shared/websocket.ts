@@ -1,13 +1,12 @@
 /**
- * What WebSocket route handlers share: middy with the Powertools logger (connection id and request id in
- * every line), the principal from the `$connect` authorizer, and replies through the @connections API.
+ * What WebSocket route handlers share: the base middy stack (connection id and request id in every log line),
+ * and the one @connections client (`@aws-sdk/client-apigatewaymanagementapi` against WEBSOCKET_CALLBACK_URL)
+ * through which every function posts frames to and closes connections, replies and fan-out alike.
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import middy from '@middy/core';
-import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
-import { env } from '#lib/resources.ts';
-import { logger } from './observability.ts';
+import { ApiGatewayManagementApiClient, DeleteConnectionCommand, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
+import { baseHandler, logger } from './observability.ts';
+import { env } from './resources.ts';
 
 /** API Gateway passes the `$connect` authorizer's context on every event of the connection. */
 export type WebSocketEvent = APIGatewayProxyWebsocketEventV2 & {
@@ -17,11 +16,12 @@ export type WebSocketEvent = APIGatewayProxyWebsocketEventV2 & {
 type WsUseCase = (event: WebSocketEvent) => Promise<APIGatewayProxyResult>;
 
 export const wsHandler = (useCase: WsUseCase) =>
-  middy<WebSocketEvent, APIGatewayProxyResult, Error, Context>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+  baseHandler<WebSocketEvent, APIGatewayProxyResult>({
+    correlationId: (event) => event.requestContext?.requestId,
+    outcome: { success: 'WebSocketEvent', failure: 'WebSocketEventFailed' },
+  })
     .use({
       before: ({ event }) => {
-        logger.setCorrelationId(event.requestContext?.requestId);
         logger.appendKeys({ connectionId: event.requestContext?.connectionId, routeKey: event.requestContext?.routeKey });
       },
       onError: (request) => {
@@ -31,18 +31,55 @@ export const wsHandler = (useCase: WsUseCase) =>
     })
     .handler(useCase);
 
-let management: ApiGatewayManagementApiClient | undefined;
+export type PostOutcome = 'ok' | 'gone' | 'failed';
 
-/** The @connections client; the endpoint is WEBSOCKET_CALLBACK_URL, else derived from the event. */
-const managementClient = (event: WebSocketEvent): ApiGatewayManagementApiClient => {
-  management ??= new ApiGatewayManagementApiClient({
-    endpoint: process.env[env.websocketCallbackUrl] || `https://${event.requestContext.domainName}/${event.requestContext.stage}`,
-  });
-  return management;
-};
+/** Posts one frame to one connection. */
+export interface FramePoster {
+  post(connectionId: string, text: string): Promise<PostOutcome>;
+}
 
-export const sendFrame = async (event: WebSocketEvent, frame: unknown): Promise<void> => {
-  await managementClient(event).send(
-    new PostToConnectionCommand({ ConnectionId: event.requestContext.connectionId, Data: Buffer.from(JSON.stringify(frame)) }),
-  );
-};
+const isGone = (error: unknown): boolean => error instanceof GoneException || (error as { name?: string }).name === 'GoneException';
+
+export class ManagementApiPoster implements FramePoster {
+  readonly #client: ApiGatewayManagementApiClient;
+  constructor(client: ApiGatewayManagementApiClient) {
+    this.#client = client;
+  }
+
+  /** The endpoint is WEBSOCKET_CALLBACK_URL (https://{api}.execute-api.{region}.amazonaws.com/{stage}). */
+  static fromEnv(): ManagementApiPoster {
+    const endpoint = process.env[env.websocketCallbackUrl];
+    if (!endpoint) throw new Error(`${env.websocketCallbackUrl} is not set`);
+    return new ManagementApiPoster(new ApiGatewayManagementApiClient({ endpoint, maxAttempts: 3 }));
+  }
+
+  /** 'gone' when the connection no longer exists; other failures are retried by the client, then logged. */
+  async post(connectionId: string, text: string): Promise<PostOutcome> {
+    try {
+      await this.#client.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: Buffer.from(text, 'utf8') }));
+      return 'ok';
+    } catch (error) {
+      if (isGone(error)) return 'gone';
+      logger.warn('PostToConnection failed after retries', { connectionId, error: error as Error });
+      return 'failed';
+    }
+  }
+
+  /** Closes the connection (DeleteConnection); one already gone is fine. */
+  async close(connectionId: string): Promise<void> {
+    try {
+      await this.#client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+    } catch (error) {
+      if (!isGone(error)) throw error;
+    }
+  }
+}
+
+let poster: ManagementApiPoster | undefined;
+
+/** The process's @connections client, built on first use (functions that never post never need the variable). */
+export const connectionsApi = (): ManagementApiPoster => (poster ??= ManagementApiPoster.fromEnv());
+
+/** Posts a JSON frame to the connection the event came from. */
+export const sendFrame = async (event: WebSocketEvent, frame: unknown): Promise<PostOutcome> =>
+  connectionsApi().post(event.requestContext.connectionId, JSON.stringify(frame));

@@ -9,28 +9,30 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import type { FunctionSpec, SecretName, SettingName, StateMachineName, TableName } from '#shared/manifest.types.ts';
+import { env, secrets as secretShapes, settings as settingShapes, stateMachineEnv, tables as tableShapes } from '#shared/resources.ts';
 import { bundling } from '../bundling.ts';
 import { acknowledge, acknowledgeWildcardResource } from '../nag.ts';
-import { allFunctionSpecs, type PlatformManifest } from '../platform-manifest.ts';
-import { env, secrets as secretShapes, settings as settingShapes, stateMachineEnv, tables as tableShapes } from '../resources.ts';
-import type { FunctionSpec, SecretName, SettingName, StateMachineName, TableName } from '../route-manifest.types.ts';
 import type { Database } from './database.construct.ts';
 
 /** Where functions find PostgreSQL: Aurora/existing secret inside the VPC, or a plain URL (LocalStack). */
 export type DatabaseWiring = { kind: 'vpc'; vpc: ec2.IVpc; database: Database } | { kind: 'url'; url: string };
 
-export interface FunctionsProps {
-  manifest: PlatformManifest;
+/**
+ * What the parent stack owns and every domain's functions may be granted: built once in the parent and handed
+ * to each nested stack, where CloudFormation parameters carry the references across.
+ */
+export interface SharedResources {
   prefix: string;
   stage: string;
-  /** Repository root: manifest entries and extra asset folders are relative to it. */
+  /** Repository root: manifest entries, ASL files and extra asset folders are relative to it. */
   projectRoot: string;
   logRetention: logs.RetentionDays;
   removalPolicy: RemovalPolicy;
   logLevel: string;
   metricsNamespace: string;
   database: DatabaseWiring;
-  tables: Record<TableName, dynamodb.Table>;
+  tables: Record<TableName, dynamodb.ITable>;
   bucket: s3.IBucket;
   secrets: Record<SecretName, secretsmanager.ISecret>;
   /** State machine names are fixed up front, so ARNs are known without a dependency on the resource. */
@@ -43,33 +45,39 @@ export interface FunctionsProps {
   extraAssets?: Record<string, string[]>;
 }
 
+export interface FunctionsProps {
+  specs: FunctionSpec[];
+  shared: SharedResources;
+}
+
 const DYNAMODB_READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable'];
 const DYNAMODB_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 
 
 /**
- * One NodejsFunction per manifest entry. Everything a function may touch is derived from its `access`:
- * the environment variables (names from lib/resources.ts) and the IAM statements, so a new entry needs no
- * change here. Each function has its own role with inline statements only (no AWS managed policies).
+ * One NodejsFunction per manifest entry of a stack. Everything a function may touch is derived from its
+ * `access`: the environment variables (names from functions/shared/resources.ts) and the IAM statements, so a
+ * new entry needs no change here. Each function has its own role with inline statements only (no AWS managed
+ * policies).
  */
-export class PlatformFunctions extends Construct {
+export class DomainFunctions extends Construct {
   readonly byName = new Map<string, NodejsFunction>();
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id);
-    for (const spec of allFunctionSpecs(props.manifest)) {
-      if (this.byName.has(spec.name)) throw new Error(`Duplicate function name in the route manifest: ${spec.name}`);
-      this.byName.set(spec.name, this.createFunction(spec, props));
+    for (const spec of props.specs) {
+      if (this.byName.has(spec.name)) throw new Error(`Duplicate function name in the manifest: ${spec.name}`);
+      this.byName.set(spec.name, this.createFunction(spec, props.shared));
     }
   }
 
   get(name: string): NodejsFunction {
     const fn = this.byName.get(name);
-    if (!fn) throw new Error(`The route manifest names an unknown function: ${name}`);
+    if (!fn) throw new Error(`The manifest names an unknown function: ${name}`);
     return fn;
   }
 
-  private createFunction(spec: FunctionSpec, props: FunctionsProps): NodejsFunction {
+  private createFunction(spec: FunctionSpec, props: SharedResources): NodejsFunction {
     const stack = Stack.of(this);
     const scope = new Construct(this, spec.name);
     const functionName = `${props.prefix}-${spec.name}`;

@@ -1,8 +1,8 @@
 import { RemovalPolicy, SecretValue, Validations } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { SecretName } from '../route-manifest.types.ts';
-import { secrets as secretShapes } from '../resources.ts';
+import type { SecretName } from '#shared/manifest.types.ts';
+import { secrets as secretShapes } from '#shared/resources.ts';
 
 /** The value of a provider key secret until the operator sets it. */
 export const PLACEHOLDER = 'unset';
@@ -12,7 +12,7 @@ export interface SecretsProps {
   removalPolicy: RemovalPolicy;
 }
 
-/** Secrets named in lib/resources.ts: the JWT key is generated, provider keys are placeholders. */
+/** Secrets named in functions/shared/resources.ts: the JWT key is generated, provider keys are placeholders. */
 export class Secrets extends Construct {
   readonly secrets: Record<SecretName, secretsmanager.Secret>;
 

@@ -4,14 +4,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { pascalName, type StateMachineName, type StateMachineSpec } from '#shared/manifest.types.ts';
 import { acknowledge } from '../nag.ts';
-import { pascalName, type PlatformManifest } from '../platform-manifest.ts';
-import type { StateMachineName } from '../route-manifest.types.ts';
-import type { PlatformFunctions } from './functions.construct.ts';
+import type { DomainFunctions } from './functions.construct.ts';
 
 export interface StateMachinesProps {
-  manifest: PlatformManifest;
-  functions: PlatformFunctions;
+  specs: StateMachineSpec[];
+  /** The functions of the same stack: a state machine's tasks belong to its domain. */
+  functions: DomainFunctions;
   projectRoot: string;
   stateMachineName: (name: StateMachineName) => string;
   logRetention: logs.RetentionDays;
@@ -22,12 +22,12 @@ export interface StateMachinesProps {
  * One state machine per manifest entry, from the same ASL file the local interpreter runs. Task states
  * name `${<PascalName>FunctionArn}`; the substitutions come from the entry's `tasks`.
  */
-export class PlatformStateMachines extends Construct {
+export class DomainStateMachines extends Construct {
   readonly byName = new Map<StateMachineName, sfn.StateMachine>();
 
   constructor(scope: Construct, id: string, props: StateMachinesProps) {
     super(scope, id);
-    for (const spec of props.manifest.stateMachines) {
+    for (const spec of props.specs) {
       const machineScope = new Construct(this, spec.name);
       const logGroup = new logs.LogGroup(machineScope, 'Logs', {
         // Step Functions requires vended-log groups under /aws/vendedlogs/ to avoid the resource policy size limit.

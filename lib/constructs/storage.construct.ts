@@ -2,15 +2,15 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { TableName } from '../route-manifest.types.ts';
-import { tables as tableShapes } from '../resources.ts';
+import type { TableName } from '#shared/manifest.types.ts';
+import { tables as tableShapes } from '#shared/resources.ts';
 
 export interface StorageProps {
   prefix: string;
   removalPolicy: RemovalPolicy;
 }
 
-/** The DynamoDB tables named in lib/resources.ts and the files bucket (with its access-log bucket). */
+/** The DynamoDB tables named in functions/shared/resources.ts and the files bucket (with its access-log bucket). */
 export class Storage extends Construct {
   readonly tables: Record<TableName, dynamodb.Table>;
   readonly bucket: s3.Bucket;

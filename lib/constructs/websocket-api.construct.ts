@@ -1,13 +1,19 @@
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { FunctionSpec } from '#shared/manifest.types.ts';
 import { acknowledge } from '../nag.ts';
-import type { PlatformManifest } from '../platform-manifest.ts';
-import type { PlatformFunctions } from './functions.construct.ts';
+
+/** The @connections endpoint of API `apiId`'s stage, in `scope`'s stack (a nested stack passes the id in). */
+export const callbackUrlOf = (scope: Construct, apiId: string, stageName: string): string => {
+  const stack = Stack.of(scope);
+  return `https://${apiId}.execute-api.${stack.region}.${stack.urlSuffix}/${stageName}`;
+};
 
 export interface WebSocketApiProps {
   prefix: string;
@@ -18,14 +24,17 @@ export interface WebSocketApiProps {
 }
 
 /**
- * The WebSocket API. Created in two steps because functions need its callback URL in their environment
- * while its routes need the functions: the API and stage first, `addRoutes` once the functions exist.
+ * The WebSocket API, in the parent stack. Created in two steps because functions need its callback URL in
+ * their environment while its routes need the functions: the API and stage first, then `authorizeWith` (the
+ * platform's authorizer, on `$connect`), then `addRoutes` from each stack that owns route keys (a nested
+ * stack imports the API and the authorizer by id). The stage deploys itself on every change (autoDeploy).
  */
 export class PlatformWebSocketApi extends Construct {
   readonly api: apigwv2.WebSocketApi;
   readonly stage: apigwv2.WebSocketStage;
   readonly stageName: string;
   private readonly prefix: string;
+  private authorizer: apigwv2.WebSocketAuthorizer | undefined;
 
   constructor(scope: Construct, id: string, props: WebSocketApiProps) {
     super(scope, id);
@@ -64,30 +73,50 @@ export class PlatformWebSocketApi extends Construct {
 
   /** `https://{api}.execute-api.{region}.{suffix}/{stage}`, built from the API id alone (no Stage dependency). */
   get callbackUrl(): string {
-    const stack = Stack.of(this);
-    return `https://${this.api.apiId}.execute-api.${stack.region}.${stack.urlSuffix}/${this.stageName}`;
+    return callbackUrlOf(this, this.api.apiId, this.stageName);
   }
 
   get url(): string {
     return `${this.api.apiEndpoint}/${this.stageName}`;
   }
 
-  addRoutes(manifest: PlatformManifest, functions: PlatformFunctions): void {
-    const authorizer = new WebSocketLambdaAuthorizer('Authorizer', functions.get(manifest.authorizer.name), {
+  /** The `$connect` authorizer: the platform's one Lambda authorizer, reading the credential from `?token=`. */
+  authorizeWith(fn: lambda.IFunction): void {
+    const stack = Stack.of(this);
+    this.authorizer = new apigwv2.WebSocketAuthorizer(this, 'Authorizer', {
+      webSocketApi: this.api,
+      type: apigwv2.WebSocketAuthorizerType.LAMBDA,
       authorizerName: `${this.prefix}-ws-authorizer`,
       // Browsers cannot set headers on a WebSocket handshake, so the credential travels as ?token=.
       identitySource: ['route.request.querystring.token'],
+      authorizerUri: `arn:${stack.partition}:apigateway:${stack.region}:lambda:path/2015-03-31/functions/${fn.functionArn}/invocations`,
     });
-    for (const spec of manifest.functions) {
-      for (const routeKey of spec.websocket ?? []) {
-        const integration = new WebSocketLambdaIntegration(`${spec.name}-${routeKey}`, functions.get(spec.name));
-        const route = this.api.addRoute(routeKey, {
-          integration,
-          ...(routeKey === '$connect' ? { authorizer } : {}),
-        });
-        if (routeKey !== '$connect') {
-          acknowledge(route, 'AwsSolutions-APIG4', 'API Gateway authorizes a WebSocket connection once, on $connect; later frames ride on that authorized connection.');
-        }
+    fn.addPermission('WebSocketAuthorizerInvoke', {
+      principal: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+      sourceArn: stack.formatArn({ service: 'execute-api', resource: this.api.apiId, resourceName: `authorizers/${this.authorizer.authorizerId}` }),
+    });
+  }
+
+  /** Routes the `websocket` keys of `specs`, in `scope` (the parent's construct or a domain's nested stack). */
+  addRoutes(scope: Construct, specs: FunctionSpec[], functionOf: (name: string) => lambda.IFunction): void {
+    const keys = specs.flatMap((spec) => (spec.websocket ?? []).map((routeKey) => ({ spec, routeKey })));
+    if (keys.length === 0) return;
+    if (!this.authorizer) throw new Error('authorizeWith() must run before addRoutes()');
+    const inParent = Stack.of(scope) === Stack.of(this);
+    const api = inParent ? this.api : apigwv2.WebSocketApi.fromWebSocketApiAttributes(scope, 'WebSocketApi', { webSocketId: this.api.apiId });
+    const authorizer = apigwv2.WebSocketAuthorizer.fromWebSocketAuthorizerAttributes(scope, 'WebSocketAuthorizer', {
+      authorizerId: this.authorizer.authorizerId,
+      authorizerType: 'CUSTOM',
+    });
+    for (const { spec, routeKey } of keys) {
+      const route = new apigwv2.WebSocketRoute(scope, `Route${routeKey.replace(/[^A-Za-z0-9]/g, '') || 'Key'}`, {
+        webSocketApi: api,
+        routeKey,
+        integration: new WebSocketLambdaIntegration(`${spec.name}-${routeKey}`, functionOf(spec.name)),
+        ...(routeKey === '$connect' ? { authorizer } : {}),
+      });
+      if (routeKey !== '$connect') {
+        acknowledge(route, 'AwsSolutions-APIG4', 'API Gateway authorizes a WebSocket connection once, on $connect; later frames ride on that authorized connection.');
       }
     }
   }

@@ -13,10 +13,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { PlatformStateMachines } from '../../lib/constructs/state-machines.construct.ts';
-import type { PlatformFunctions } from '../../lib/constructs/functions.construct.ts';
+import { pascalName } from '#shared/manifest.types.ts';
+import { DomainStateMachines } from '../../lib/constructs/state-machines.construct.ts';
+import type { DomainFunctions } from '../../lib/constructs/functions.construct.ts';
 import { PROJECT_ROOT } from '../../lib/platform-app.ts';
-import { pascalName } from '../../lib/platform-manifest.ts';
 import { manifest } from './synth.ts';
 
 type Validator = (definition: unknown, options?: { checkArn?: boolean; checkPaths?: boolean }) => { isValid: boolean; errors: unknown[] };
@@ -72,9 +72,9 @@ describe('the deployed definition', () => {
         }
         return fn;
       },
-    } as unknown as PlatformFunctions;
-    new PlatformStateMachines(stack, 'StateMachines', {
-      manifest: { ...manifest, stateMachines: [spec] },
+    } as unknown as DomainFunctions;
+    new DomainStateMachines(stack, 'StateMachines', {
+      specs: [spec],
       functions,
       projectRoot: PROJECT_ROOT,
       stateMachineName: (n) => `mls-test-${n}`,

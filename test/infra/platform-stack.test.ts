@@ -6,12 +6,13 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { manifest as platformManifest } from '#functions/manifest.ts';
+import type { SettingName } from '#shared/manifest.types.ts';
+import { settings, tables } from '#shared/resources.ts';
 import { Database } from '../../lib/constructs/database.construct.ts';
 import { hashDirectory } from '../../lib/constructs/migrations.construct.ts';
 import { PROJECT_ROOT } from '../../lib/platform-app.ts';
-import { settings, tables } from '../../lib/resources.ts';
-import type { SettingName } from '../../lib/route-manifest.types.ts';
-import { actionsOfRole, lambdaByName, manifest, synthesize, type Synthesized } from './synth.ts';
+import { actionsOfRole, lambdaByName, manifest, resolveFromParent, synthesize, type Synthesized } from './synth.ts';
 
 const STAGE = 'test';
 // Every operator setting given, so the test sees which functions each one reaches.
@@ -23,6 +24,7 @@ const SETTINGS: Record<SettingName, string> = {
   oidcAudience: 'mls',
   oidcJwksUrl: 'https://login.example.com/keys',
   rateLimitPerMinute: '600',
+  corsAllowedOrigins: 'https://app.example.com',
 };
 let synth: Synthesized;
 
@@ -40,10 +42,43 @@ describe('cdk-nag', () => {
   });
 });
 
-describe('stack size', () => {
-  it("stays inside CloudFormation's 500 resources per stack", () => {
-    // A deploy over the limit fails outright; the next domains need nested stacks before they fit.
-    expect(Object.keys(synth.template.toJSON().Resources).length).toBeLessThan(500);
+describe('stacks', () => {
+  it('keeps every stack under 400 resources (CloudFormation allows 500), and prints the counts', () => {
+    const counts = [['parent', synth.parent] as const, ...synth.domains].map(([name, t]) => [name, Object.keys(t.toJSON().Resources).length] as const);
+    console.log(`resources per stack: ${counts.map(([name, n]) => `${name} ${n}`).join(', ')}`);
+    for (const [name, n] of counts) expect(`${name}: ${n}`).toBe(`${name}: ${Math.min(n, 399)}`);
+  });
+
+  it('gives every domain but the platform a nested stack holding exactly its functions and state machines', () => {
+    const [platform, ...domains] = platformManifest.domains;
+    expect([...synth.domains.keys()].sort()).toEqual(domains.map((d) => d.domain).sort());
+    synth.parent.resourceCountIs('AWS::CloudFormation::Stack', domains.length);
+    const names = (t: Template) => [...lambdaByName(t, STAGE).keys()].sort();
+    expect(names(synth.parent)).toEqual([platformManifest.authorizer, ...platform!.functions, ...platform!.systemFunctions].map((f) => f.name).sort());
+    for (const domain of domains) {
+      const template = synth.domains.get(domain.domain)!;
+      expect(names(template)).toEqual([...domain.functions, ...domain.systemFunctions].map((f) => f.name).sort());
+      template.resourceCountIs('AWS::StepFunctions::StateMachine', domain.stateMachines.length);
+    }
+  });
+
+  it('creates each API path segment once, in the stack of the one domain that uses it or in the parent when shared', () => {
+    const resources = Object.values(synth.template.findResources('AWS::ApiGateway::Resource'));
+    const keys = resources.map((r) => JSON.stringify([r.Properties.ParentId, r.Properties.PathPart]));
+    expect(new Set(keys).size).toBe(keys.length);
+    // `/v1` is every domain's: it lives in the parent, and the nested stacks receive its id.
+    const v1 = Object.entries(synth.parent.findResources('AWS::ApiGateway::Resource', { Properties: { PathPart: 'v1' } }));
+    expect(v1).toHaveLength(1);
+    for (const template of synth.domains.values()) {
+      expect(Object.keys(template.findResources('AWS::ApiGateway::Resource', { Properties: { PathPart: 'v1' } }))).toEqual([]);
+    }
+  });
+
+  it('deploys the REST stage after every domain stack, and redeploys when the route set changes', () => {
+    const [deploymentId, deployment] = Object.entries(synth.parent.findResources('AWS::ApiGateway::Deployment'))[0]!;
+    const nestedIds = Object.keys(synth.parent.findResources('AWS::CloudFormation::Stack'));
+    expect(deployment.DependsOn).toEqual(expect.arrayContaining(nestedIds));
+    expect(Object.values(synth.parent.findResources('AWS::ApiGateway::Stage'))[0]!.Properties.DeploymentId).toEqual({ Ref: deploymentId });
   });
 });
 
@@ -224,11 +259,19 @@ describe('REST API', () => {
     expect(authorizer.Properties).toMatchObject({ Type: 'REQUEST', AuthorizerResultTtlInSeconds: 0 });
     expect(authorizer.Properties.IdentitySource).toBeUndefined();
 
-    const methods = Object.values(synth.template.findResources('AWS::ApiGateway::Method')).filter((m) => m.Properties.HttpMethod !== 'OPTIONS');
+    const methodsOf = (t: Template) => Object.values(t.findResources('AWS::ApiGateway::Method')).filter((m) => m.Properties.HttpMethod !== 'OPTIONS');
+    const methods = methodsOf(synth.template);
     expect(methods).toHaveLength(httpRoutes().length);
     const custom = methods.filter((m) => m.Properties.AuthorizationType === 'CUSTOM');
     expect(custom).toHaveLength(httpRoutes().filter((r) => r.auth !== 'none').length);
-    for (const method of custom) expect(method.Properties.AuthorizerId).toEqual({ Ref: authorizerId });
+    for (const method of methodsOf(synth.parent).filter((m) => m.Properties.AuthorizationType === 'CUSTOM')) {
+      expect(method.Properties.AuthorizerId).toEqual({ Ref: authorizerId });
+    }
+    for (const [domain, template] of synth.domains) {
+      for (const method of methodsOf(template).filter((m) => m.Properties.AuthorizationType === 'CUSTOM')) {
+        expect(resolveFromParent(synth, domain, method.Properties.AuthorizerId)).toEqual({ Ref: authorizerId });
+      }
+    }
     expect(methods.filter((m) => m.Properties.AuthorizationType === 'NONE')).toHaveLength(httpRoutes().filter((r) => r.auth === 'none').length);
     for (const method of methods) expect(method.Properties.Integration.Type).toBe('AWS_PROXY');
   });
@@ -262,7 +305,8 @@ describe('WebSocket API', () => {
     const connect = routes.find((r) => r.Properties.RouteKey === '$connect')!;
     expect(connect.Properties.AuthorizationType).toBe('CUSTOM');
 
-    const [, wsAuthorizer] = Object.entries(synth.template.findResources('AWS::ApiGatewayV2::Authorizer'))[0]!;
+    const [wsAuthorizerId, wsAuthorizer] = Object.entries(synth.template.findResources('AWS::ApiGatewayV2::Authorizer'))[0]!;
+    expect(resolveFromParent(synth, 'realtime', connect.Properties.AuthorizerId)).toEqual({ Ref: wsAuthorizerId });
     expect(wsAuthorizer.Properties).toMatchObject({ AuthorizerType: 'REQUEST', IdentitySource: ['route.request.querystring.token'] });
     const authorizerFn = lambdaByName(synth.template, STAGE).get(manifest.authorizer.name)!;
     expect(JSON.stringify(wsAuthorizer.Properties.AuthorizerUri)).toContain(authorizerFn.logicalId);

@@ -1,21 +1,28 @@
 /**
  * Synthesizes the platform app the way `cdk synth` does (same builder as bin/app.ts, cdk-nag plugin on,
- * real esbuild bundling) into a temp folder. Synthesis is the slow part: one call per test file.
+ * real esbuild bundling unless `bundle: false`) into a temp folder. Synthesis is the slow part: one call per
+ * test file.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { CfnResource } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { manifest as platformManifest } from '#functions/manifest.ts';
+import { flatten } from '#shared/manifest.types.ts';
 import { createPlatformApp } from '../../lib/platform-app.ts';
-import type { PlatformManifest } from '../../lib/platform-manifest.ts';
 import type { PlatformStack } from '../../lib/platform-stack.ts';
-import { authorizer, functions, stateMachines, systemFunctions } from '../../lib/routes.ts';
 
-export const manifest: PlatformManifest = { authorizer, functions, systemFunctions, stateMachines };
+export const manifest = flatten(platformManifest);
 
 export interface Synthesized {
   stack: PlatformStack;
+  /** The parent stack's template. */
+  parent: Template;
+  /** Each domain's nested stack template, by domain name. */
+  domains: Map<string, Template>;
+  /** Every stack's resources in one template (logical ids are unique across them; checked). */
   template: Template;
   outdir: string;
   /** cdk-nag AwsSolutions findings left after acknowledgements, as `rule at construct path`. */
@@ -23,14 +30,25 @@ export interface Synthesized {
   cleanup: () => void;
 }
 
-export const synthesize = (context: Record<string, string>): Synthesized => {
+export const synthesize = (context: Record<string, string>, options: { bundle?: boolean } = {}): Synthesized => {
   const outdir = mkdtempSync(path.join(tmpdir(), 'mls-infra-'));
-  const { app, stack } = createPlatformApp({ manifest, context, outdir });
+  // `aws:cdk:bundling-stacks` is the CLI's --exclusively switch for bundling: empty = no stack bundles.
+  const bundling: Record<string, string> = options.bundle === false ? { 'aws:cdk:bundling-stacks': [] as unknown as string } : {};
+  const { app, stack } = createPlatformApp({ manifest: platformManifest, context: { ...context, ...bundling }, outdir });
   // Throws if the registered AwsSolutions plugin reports anything; the explicit run below names findings.
-  const template = Template.fromStack(stack);
+  const parent = Template.fromStack(stack);
+  const domains = new Map([...stack.domainStacks].map(([name, nested]) => [name, Template.fromStack(nested)]));
+  const resources: Record<string, unknown> = {};
+  for (const template of [parent, ...domains.values()]) {
+    for (const [id, resource] of Object.entries(template.toJSON().Resources as Record<string, unknown>)) {
+      if (id in resources) throw new Error(`logical id ${id} is used by two stacks`);
+      resources[id] = resource;
+    }
+  }
+  const template = Template.fromJSON({ Resources: resources, Outputs: parent.toJSON().Outputs });
   const report = new AwsSolutionsChecks().validateScope(app);
   const nagFindings = report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.severity} ${v.ruleName} at ${r.constructPath}`));
-  return { stack, template, outdir, nagFindings, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
+  return { stack, parent, domains, template, outdir, nagFindings, cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
 };
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, any>; DependsOn?: string[] }>;
@@ -52,4 +70,16 @@ export const actionsOfRole = (template: Template, roleArn: unknown): string[] =>
     (p.Properties?.Roles as Array<{ Ref: string }>).some((r) => r.Ref === roleLogicalId),
   );
   return policies.flatMap((p) => (p.Properties!.PolicyDocument.Statement as Array<{ Action: string | string[] }>).flatMap((s) => [s.Action].flat()));
+};
+
+/**
+ * What a value in a domain's nested template stands for in the parent: a `Ref` to one of the nested stack's
+ * parameters resolves to what the parent passes in that parameter; anything else is returned as it is.
+ */
+export const resolveFromParent = (synth: Synthesized, domain: string, value: unknown): unknown => {
+  const ref = (value as { Ref?: unknown } | undefined)?.Ref;
+  const nested = synth.stack.domainStacks.get(domain);
+  if (typeof ref !== 'string' || !nested) return value;
+  const resource = synth.parent.toJSON().Resources[synth.stack.getLogicalId(nested.nestedStackResource as CfnResource)];
+  return resource?.Properties?.Parameters?.[ref] ?? value;
 };

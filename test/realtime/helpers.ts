@@ -28,10 +28,11 @@ export const addMember = async (rt: TestRuntime, owner: TestUser, workspaceId: s
 let counter = 0;
 
 /** Sends a frame with a fresh `id` and resolves with the reply (ack or error frame) carrying that id. */
-export const request = async <T = any>(ws: WsClient, frame: Record<string, unknown>): Promise<T> => {
+/** Sends a frame with a fresh id and resolves with the reply to it (ack or error frame). */
+export const request = async <T = any>(ws: WsClient, frame: Record<string, unknown>, timeoutMs?: number): Promise<T> => {
   const id = `r${++counter}`;
   ws.send({ ...frame, id });
-  return ws.nextMessage<T>((m) => m?.id === id);
+  return ws.nextMessage<T>((m) => m?.id === id, timeoutMs);
 };
 
 export const isEvent = (channel: string, kind?: string) => (m: any) =>

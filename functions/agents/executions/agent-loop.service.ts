@@ -3,15 +3,15 @@
  * call, park for approval, record a failure. Each reads what it needs from PostgreSQL by execution id
  * (the state machine carries ids only) and writes its step record and events.
  */
-import type { ModelMessage, ModelProvider, ModelProviderName, ModelResponse, ToolCall, UserContentPart } from '../domain/model.types.ts';
+import type { ModelMessage, ModelProvider, ModelProviderName, ModelResponse, ToolCall, UserContentPart } from '../models/model.types.ts';
 import type { FilesPort } from '../tools/files.port.ts';
 import type { ToolRunner } from '../tools/tool.runner.ts';
 import type { ToolResult } from '../tools/tool.types.ts';
 import { ExecutionContextError, ProviderNotConfiguredError } from './execution.errors.ts';
 import type { ExecutionEvents } from './execution-events.ts';
-import type { ExecutionRepository } from './execution.repository.ts';
 import {
   INLINE_OUTPUT_BYTES,
+  type AgentLoopStore,
   isTerminal,
   type AgentDefinition,
   type ExecutionError,
@@ -27,7 +27,7 @@ import { TokenBatcher } from './token-batcher.ts';
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 
 export interface AgentLoopDeps {
-  repo: ExecutionRepository;
+  repo: AgentLoopStore;
   events: ExecutionEvents;
   providers: (name: ModelProviderName) => ModelProvider;
   /** False when the provider has neither a key nor a custom base URL (`unset` placeholder). */

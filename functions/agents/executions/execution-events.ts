@@ -1,7 +1,7 @@
 /** The events port of the agent loop: every event goes to the channel `execution:<id>`. */
 import type { ChannelEventStore, NewChannelEvent } from '#shared/channel-events.ts';
 
-export const executionChannel = (executionId: string): string => `execution:${executionId}`;
+import { executionChannelName } from './execution-channel.ts';
 
 export interface ExecutionEvents {
   emit(tenantId: string, executionId: string, events: NewChannelEvent[]): Promise<void>;
@@ -9,6 +9,6 @@ export interface ExecutionEvents {
 
 export const channelExecutionEvents = (store: ChannelEventStore): ExecutionEvents => ({
   emit: async (tenantId, executionId, events) => {
-    await store.append(tenantId, executionChannel(executionId), events);
+    await store.append(tenantId, executionChannelName(executionId), events);
   },
 });

@@ -10,10 +10,15 @@ import type {
   ExecutionError,
   ExecutionInput,
   ExecutionRecord,
+  ExecutionRepository,
   ExecutionStatus,
+  NewExecution,
+  NewModelStep,
+  NewToolStep,
   PendingToolCall,
   StepRecord,
   StoredMessage,
+  ToolStepResult,
 } from './execution.ts';
 
 type Pool = Pick<pg.Pool, 'query' | 'connect'>;
@@ -102,49 +107,11 @@ const EXECUTION_COLUMNS = `id, tenant_id, agent_id, agent_version, status, input
   step_count, sfn_execution_arn, cancel_requested_at, created_by, created_at, started_at, finished_at, pending_tool_call`;
 const NOT_TERMINAL = `status NOT IN ('succeeded', 'failed', 'cancelled')`;
 
-export interface NewExecution {
-  id: string;
-  tenantId: string;
-  agentId: string;
-  agentVersion: number;
-  input: ExecutionInput;
-  createdBy: string;
-  idempotencyKey: string | undefined;
-  /** What the request asked for (agent and body), kept with the key to recognise a reuse for another request. */
-  idempotencyFingerprint?: string | undefined;
-}
-
-export interface NewModelStep {
-  provider: string;
-  model: string;
-  input: unknown;
-  output: unknown;
-  error: ExecutionError | null;
-  inputTokens: number;
-  outputTokens: number;
-  latencyMs: number;
-  startedAt: Date;
-}
-
-export interface NewToolStep {
-  toolName: string;
-  toolCallId: string;
-  input: unknown;
-}
-
-export interface ToolStepResult {
-  output: unknown;
-  outputRef: string | null;
-  error: ExecutionError | null;
-  latencyMs: number;
-  startedAt: Date;
-}
-
 /** jsonb parameters: tool and model output can hold NUL or lone surrogates, which jsonb refuses. */
 const json = (value: unknown): string | null => toStoredJson(value, { nullable: true });
 
 
-export class ExecutionRepository {
+export class PgExecutionRepository implements ExecutionRepository {
   readonly #pool: Pool;
 
   constructor(pool: Pool) {

@@ -1,5 +1,5 @@
 /** What an execution is, apart from storage, HTTP and Step Functions. */
-import type { ImageMediaType, ModelProviderName } from '../domain/model.types.ts';
+import type { ImageMediaType, ModelProviderName } from '../models/model.types.ts';
 import { newId } from '#shared/ids.ts';
 
 export const newExecutionId = (): string => newId('exe');
@@ -106,3 +106,91 @@ export interface TurnResult {
 
 /** The stored input of a tool step: the arguments as parsed, or the raw text and why it did not parse. */
 export type ToolStepInput = { arguments: Record<string, unknown> } | { rawArguments: string; parseError: string };
+
+export interface NewExecution {
+  id: string;
+  tenantId: string;
+  agentId: string;
+  agentVersion: number;
+  input: ExecutionInput;
+  createdBy: string;
+  idempotencyKey: string | undefined;
+  /** What the request asked for (agent and body), kept with the key to recognise a reuse for another request. */
+  idempotencyFingerprint?: string | undefined;
+}
+
+export interface NewModelStep {
+  provider: string;
+  model: string;
+  input: unknown;
+  output: unknown;
+  error: ExecutionError | null;
+  inputTokens: number;
+  outputTokens: number;
+  latencyMs: number;
+  startedAt: Date;
+}
+
+export interface NewToolStep {
+  toolName: string;
+  toolCallId: string;
+  input: unknown;
+}
+
+export interface ToolStepResult {
+  output: unknown;
+  outputRef: string | null;
+  error: ExecutionError | null;
+  latencyMs: number;
+  startedAt: Date;
+}
+
+/** The storage port of executions, their steps, messages and approvals (PostgreSQL in execution.repository.ts). */
+export interface ExecutionRepository {
+  /** The agent's current version, unless deleted. */
+  findAgent(tenantId: string, agentId: string): Promise<{ agentId: string; version: number } | undefined>;
+  agentVersion(tenantId: string, agentId: string, version: number): Promise<AgentDefinition | undefined>;
+  /** The tenant's uploaded files among `fileIds`. */
+  uploadedFiles(tenantId: string, fileIds: string[]): Promise<Array<{ id: string; key: string; contentType: string; sizeBytes: number | null }>>;
+  create(e: NewExecution): Promise<{ execution: ExecutionRecord; created: true } | { execution: ExecutionRecord; created: false; fingerprint: string | null }>;
+  setStateMachineExecution(id: string, arn: string): Promise<void>;
+  find(tenantId: string, id: string): Promise<ExecutionRecord | undefined>;
+  /** queued -> running; false when it was not queued (a retried task, or cancelled meanwhile). */
+  markRunning(id: string): Promise<boolean>;
+  /** Sets a terminal status unless one is set already; false when it was. */
+  finish(id: string, status: 'succeeded' | 'failed' | 'cancelled', fields: { output?: unknown; error?: ExecutionError }): Promise<boolean>;
+  /** A model call that failed (it will be retried or end the run): recorded for the steps list. */
+  recordFailedModelStep(id: string, step: NewModelStep): Promise<number>;
+  /** A model turn: its step, the assistant message, and a pending step per tool call it asked for (in call order). */
+  recordModelTurn(id: string, step: NewModelStep, message: Extract<StoredMessage, { role: 'assistant' }>['content'], toolSteps: NewToolStep[]): Promise<{ stepNo: number; messageIdx: number; toolStepNos: number[] }>;
+  step(id: string, stepNo: number): Promise<StepRecord | undefined>;
+  /** The tool's result and its message (at the index CallModel reserved), in one transaction. */
+  recordToolResult(id: string, stepNo: number, messageIdx: number, result: ToolStepResult, message: Extract<StoredMessage, { role: 'tool' }>['content']): Promise<void>;
+  messages(id: string): Promise<StoredMessage[]>;
+  listSteps(tenantId: string, id: string, afterStepNo: number, limit: number): Promise<StepRecord[]>;
+  /** Tool calls of the latest turn that need a decision and have none yet, in call order. */
+  undecidedCalls(id: string, needsApproval: (toolName: string) => boolean): Promise<Array<{ toolCallId: string; name: string; arguments: unknown }>>;
+  /** Parks the run: the token that resumes it and the call a human must decide on. */
+  waitForApproval(id: string, token: string, call: PendingToolCall): Promise<boolean>;
+  decide(tenantId: string, id: string, decision: { approved: boolean; decidedBy: string; comment?: string }): Promise<{ token: string; call: PendingToolCall } | undefined>;
+  approval(id: string, toolCallId: string): Promise<{ approved: boolean; decidedBy: string; comment: string | null } | undefined>;
+  /** Marks a cancel request (the run's tasks check it) and the terminal status; false when already finished. */
+  requestCancel(tenantId: string, id: string): Promise<boolean>;
+}
+
+/** What the agent loop's tasks use of the store. */
+export type AgentLoopStore = Pick<
+  ExecutionRepository,
+  | 'find'
+  | 'agentVersion'
+  | 'markRunning'
+  | 'messages'
+  | 'recordFailedModelStep'
+  | 'recordModelTurn'
+  | 'finish'
+  | 'step'
+  | 'approval'
+  | 'recordToolResult'
+  | 'undecidedCalls'
+  | 'waitForApproval'
+>;

@@ -8,10 +8,11 @@ import { ConflictError, NotFoundError, UnprocessableContentError, ValidationErro
 import type { Principal } from '#shared/principal.ts';
 import { cursorInt, decodeCursor, toPage, type Page } from '#shared/pagination.ts';
 import * as z from 'zod';
-import type { ImageMediaType } from '../domain/model.types.ts';
+import type { ImageMediaType } from '../models/model.types.ts';
 import type { ExecutionStepView, ExecutionView } from '../executions.contracts.ts';
+import { executionChannelName } from './execution-channel.ts';
 import type { ExecutionEvents } from './execution-events.ts';
-import type { ExecutionRepository } from './execution.repository.ts';
+import type { ExecutionRepository } from './execution.ts';
 import { isTerminal, newExecutionId, type ExecutionRecord, type ImageRef, type StepRecord } from './execution.ts';
 import { MAX_IMAGE_BYTES } from './agent-loop.service.ts';
 
@@ -169,7 +170,7 @@ export class ExecutionsService {
 
   async events(principal: Principal, id: string, afterSeq: number, limit: number) {
     if (!(await this.#d.repo.find(principal.tenantId, id))) throw notFound(id);
-    const events = await this.#d.eventReader.listAfter(principal.tenantId, `execution:${id}`, afterSeq, limit);
+    const events = await this.#d.eventReader.listAfter(principal.tenantId, executionChannelName(id), afterSeq, limit);
     return {
       items: events.map((e) => ({ seq: e.seq, kind: e.kind, at: e.at, data: e.data })),
       nextAfterSeq: events.at(-1)?.seq ?? afterSeq,

@@ -1,5 +1,4 @@
 import type { TaskInput } from './agent-loop.service.ts';
-import { agentLoop } from './agent-loop.adapters.ts';
-import { taskHandler } from './task-handler.ts';
+import { agentLoop, agentTask } from './agent-loop.composition.ts';
 
-export const handler = taskHandler(async (input: TaskInput & { error?: { Error?: string; Cause?: string } }) => (await agentLoop()).markFailed(input));
+export const handler = agentTask(async (input: TaskInput & { error?: { Error?: string; Cause?: string } }) => (await agentLoop()).markFailed(input));

@@ -13,7 +13,7 @@ import type {
   RawMessageStreamEvent,
   TextBlockParam,
 } from '@anthropic-ai/sdk/resources/messages';
-import { ModelRequestError } from '../domain/model.errors.ts';
+import { ModelRequestError } from '../models/model.errors.ts';
 import type {
   GenerateOptions,
   ModelMessage,
@@ -23,7 +23,7 @@ import type {
   StopReason,
   ToolCallRequest,
   UserContentPart,
-} from '../domain/model.types.ts';
+} from '../models/model.types.ts';
 import {
   runTurn,
   type AssembledTurn,

@@ -4,7 +4,7 @@
  * passed in; without them the adapters read `OPENAI_API_KEY` / `ANTHROPIC_API_KEY`.
  */
 
-import type { ModelProvider, ModelProviderName } from '../domain/model.types.ts';
+import type { ModelProvider, ModelProviderName } from '../models/model.types.ts';
 import { AnthropicProvider, type AnthropicProviderOptions } from './anthropic.provider.ts';
 import { OpenAIProvider, type OpenAIProviderOptions } from './openai.provider.ts';
 

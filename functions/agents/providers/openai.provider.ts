@@ -11,7 +11,7 @@ import type {
   ChatCompletionCreateParamsStreaming,
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
-import { ModelRequestError } from '../domain/model.errors.ts';
+import { ModelRequestError } from '../models/model.errors.ts';
 import type {
   GenerateOptions,
   ModelMessage,
@@ -21,7 +21,7 @@ import type {
   StopReason,
   ToolCallRequest,
   UserContentPart,
-} from '../domain/model.types.ts';
+} from '../models/model.types.ts';
 import {
   runTurn,
   type AssembledTurn,

@@ -9,7 +9,7 @@ import {
   ModelTimeoutError,
   ModelUnavailableError,
   ModelError,
-} from '../domain/model.errors.ts';
+} from '../models/model.errors.ts';
 import type {
   GenerateOptions,
   ModelProviderName,
@@ -17,7 +17,7 @@ import type {
   StopReason,
   ToolCall,
   ToolCallRequest,
-} from '../domain/model.types.ts';
+} from '../models/model.types.ts';
 
 /** Default whole-call deadline: well inside the model task's Lambda timeout, so the task can still record why. */
 export const DEFAULT_MODEL_TIMEOUT_MS = 120_000;

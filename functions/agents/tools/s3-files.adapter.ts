@@ -4,13 +4,9 @@
  * `S3_FORCE_PATH_STYLE=true`, which emulators (s3rver, LocalStack) need and the SDK has no variable for.
  */
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, ListObjectsCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
-import { env } from '#lib/resources.ts';
+import { GetObjectCommand, ListObjectsCommand, PutObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import type { FileListing, FilesPort, StoredFile } from './files.port.ts';
 import { ToolTooLargeError } from './tool.errors.ts';
-
-export const createS3Client = (environment: NodeJS.ProcessEnv = process.env): S3Client =>
-  new S3Client({ forcePathStyle: environment[env.s3ForcePathStyle] === 'true' });
 
 const isMissing = (error: unknown): boolean =>
   error instanceof S3ServiceException && (error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404);

@@ -3,7 +3,8 @@
  * not JSON or do not fit the schema, a tool that throws or takes too long) comes back as an error result
  * the model reads on its next turn, so a bad call costs one step, never the run.
  */
-import type { ToolCall, ToolDefinition } from '../domain/model.types.ts';
+import type { ToolCall, ToolDefinition } from '../models/model.types.ts';
+import { fieldErrorsOf } from '#shared/errors.ts';
 import { ToolError } from './tool.errors.ts';
 import { toModelSchema } from './tool.schema.ts';
 import type { Tool, ToolContext, ToolFailure, ToolInfo, ToolResult } from './tool.types.ts';
@@ -58,7 +59,7 @@ export const createToolRunner = (tools: readonly Tool[], options: ToolRunnerOpti
     }
     const parsed = tool.input.safeParse(call.parsed);
     if (!parsed.success) {
-      const fields = parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(arguments)', message: issue.message }));
+      const fields = fieldErrorsOf(parsed.error, [], '(arguments)');
       const list = fields.map((f) => `${f.path}: ${f.message}`).join('; ');
       return fail({ type: 'invalid_arguments', message: `Invalid arguments for ${tool.name}: ${list}.`, fields });
     }

@@ -3,7 +3,7 @@
  * Anthropic `input_schema`): draft 2020-12, an object at the root with `properties`/`required`.
  */
 import { z } from 'zod';
-import type { JsonSchema } from '../domain/model.types.ts';
+import type { JsonSchema } from '../models/model.types.ts';
 
 const SAFE_MAX = Number.MAX_SAFE_INTEGER;
 

@@ -4,7 +4,7 @@
  * comes in through the context (the files port) or their own configuration.
  */
 import type { z } from 'zod';
-import type { JsonSchema } from '../domain/model.types.ts';
+import type { JsonSchema } from '../models/model.types.ts';
 import type { ToolErrorType } from './tool.errors.ts';
 import type { FilesPort } from './files.port.ts';
 

@@ -1,12 +1,12 @@
 /**
- * Helpers for the executions tests: agents (through H6's `POST /v1/agents` when the manifest has it, else
+ * Helpers for the executions tests: agents (through `POST /v1/agents` when the manifest has it, else
  * rows written as that route writes them), uploaded images, other tenants, and polling an execution.
  */
 import { randomBytes } from 'node:crypto';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { expect } from 'vitest';
-import { functions as agentFunctions } from '../../../lib/manifest/agents.manifest.ts';
+import { agentsManifest } from '#functions/agents/agents.manifest.ts';
 import type { TestRuntime } from '../../support/runtime.ts';
 import { startScriptedModelServer, type ScriptedModelServer } from '../../model-server/scripted-model-server.ts';
 import { startTestRuntime } from '../../support/runtime.ts';
@@ -50,7 +50,7 @@ export const startHarness = async (): Promise<Harness> => {
 
 export const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
-const hasAgentsApi = agentFunctions.some((f) => f.http?.some((r) => r.method === 'POST' && r.path === '/v1/agents'));
+const hasAgentsApi = agentsManifest.functions.some((f) => f.http?.some((r) => r.method === 'POST' && r.path === '/v1/agents'));
 
 export interface AgentSpec {
   provider: 'openai' | 'anthropic';

@@ -10,8 +10,8 @@ import {
   ModelThrottledError,
   ModelTimeoutError,
   ModelUnavailableError,
-} from '#functions/agents/domain/model.errors.ts';
-import type { ModelMessage, ModelProvider, ToolDefinition } from '#functions/agents/domain/model.types.ts';
+} from '#functions/agents/models/model.errors.ts';
+import type { ModelMessage, ModelProvider, ToolDefinition } from '#functions/agents/models/model.types.ts';
 import { AnthropicProvider } from '#functions/agents/providers/anthropic.provider.ts';
 import { OpenAIProvider } from '#functions/agents/providers/openai.provider.ts';
 import { startScriptedModelServer, type ScriptedModelServer } from '../../model-server/scripted-model-server.ts';

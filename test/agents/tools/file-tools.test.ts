@@ -10,7 +10,8 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client 
 import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createFileTools } from '#functions/agents/tools/file.tools.ts';
-import { createS3Client, S3FilesPort } from '#functions/agents/tools/s3-files.adapter.ts';
+import { S3FilesPort } from '#functions/agents/tools/s3-files.adapter.ts';
+import { createS3Client } from '#shared/s3.ts';
 import { createToolRunner } from '#functions/agents/tools/tool.runner.ts';
 import type { ToolContext, ToolResult } from '#functions/agents/tools/tool.types.ts';
 import { call, context } from './tool-fixtures.ts';

@@ -1,6 +1,6 @@
 /** Small builders the tool tests share: a model-style tool call and an execution context. */
 import { S3Client } from '@aws-sdk/client-s3';
-import type { ToolCall } from '#functions/agents/domain/model.types.ts';
+import type { ToolCall } from '#functions/agents/models/model.types.ts';
 import type { FilesPort } from '#functions/agents/tools/files.port.ts';
 import { S3FilesPort } from '#functions/agents/tools/s3-files.adapter.ts';
 import type { ToolContext } from '#functions/agents/tools/tool.types.ts';

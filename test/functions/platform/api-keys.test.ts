@@ -12,7 +12,7 @@ import { handler as listTenants } from '#functions/platform/list-tenants.handler
 import { handler as mintAdminKey } from '#functions/platform/mint-admin-key.handler.ts';
 import { handler as revokeApiKey } from '#functions/platform/revoke-api-key.handler.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { admin, call, viewer } from '../helpers/events.ts';
+import { admin, call, viewer, lambdaContext } from '../helpers/events.ts';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -27,7 +27,7 @@ const countKeys = async (): Promise<number> => Number((await db.query<{ n: strin
 
 describe('mint-admin-key', () => {
   it('creates the default tenant on first use and returns an admin key, storing only its hash', async () => {
-    const minted = await mintAdminKey({ name: 'bootstrap' });
+    const minted = await mintAdminKey({ name: 'bootstrap' }, lambdaContext());
     expect(minted.tenantId).toBe('default');
     expect(minted.keyId).toMatch(/^key_/);
     expect(minted.apiKey).toMatch(/^mls_[A-Za-z0-9_-]{43}$/);
@@ -35,11 +35,11 @@ describe('mint-admin-key', () => {
     expect(rows).toEqual([{ role: 'admin', hash: expect.stringMatching(/^[0-9a-f]{64}$/), name: 'bootstrap' }]);
     expect(JSON.stringify(await db.query('SELECT * FROM api_keys'))).not.toContain(minted.apiKey);
     // A second call reuses the tenant.
-    expect((await mintAdminKey({})).tenantId).toBe('default');
+    expect((await mintAdminKey({}, lambdaContext())).tenantId).toBe('default');
   });
 
   it('rejects a malformed event', async () => {
-    await expect(mintAdminKey({ name: 7 })).rejects.toThrow(/name/);
+    await expect(mintAdminKey({ name: 7 }, lambdaContext())).rejects.toThrow(/name/);
   });
 });
 

@@ -56,7 +56,7 @@ let db: TestDatabase;
 let adminKey: string;
 beforeAll(async () => {
   db = await createTestDatabase();
-  adminKey = (await mintAdminKey({ name: 'authz' })).apiKey;
+  adminKey = (await mintAdminKey({ name: 'authz' }, lambdaContext())).apiKey;
 });
 afterAll(async () => {
   await db?.drop();

@@ -6,7 +6,9 @@ vi.hoisted(() => {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 });
 
-import { functions } from '#lib/routes.ts';
+import { flatManifest } from '#functions/manifest.ts';
+
+const { functions } = flatManifest;
 import { handler } from '#functions/platform/get-openapi.handler.ts';
 import { handler as health } from '#functions/platform/health.handler.ts';
 import { call } from '../helpers/events.ts';

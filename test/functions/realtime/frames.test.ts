@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseFrame, publishFrame, replyTo } from '#functions/realtime/frames.ts';
 import { ValidationError } from '#shared/errors.ts';
-import { CONNECTION_TTL_SECONDS, connectionItem } from '#functions/realtime/connection.repository.ts';
+import { CONNECTION_TTL_SECONDS, connectionItem } from '#functions/realtime/connection.ts';
 
 describe('replyTo', () => {
   it('answers ping with pong', () => {

@@ -8,7 +8,7 @@ vi.hoisted(() => {
 });
 
 import * as z from 'zod';
-import type { HttpRoute } from '#lib/route-manifest.types.ts';
+import type { HttpRoute } from '#shared/manifest.types.ts';
 import { ConflictError, NotFoundError } from '#shared/errors.ts';
 import { httpHandler, MAX_BODY_BYTES, ok } from '#shared/http.ts';
 import { admin, call, viewer } from '../helpers/events.ts';

@@ -32,7 +32,7 @@ afterAll(async () => {
 
 describe('logs', () => {
   it('carry the request id and never an API key, a JWT or a minted secret', async () => {
-    const minted = await mintAdminKey({ name: 'logged' });
+    const minted = await mintAdminKey({ name: 'logged' }, lambdaContext());
     const created = await call(createApiKey, { method: 'POST', body: { name: 'secret-holder' }, principal: admin(), headers: { 'x-api-key': minted.apiKey } });
     expect(created.status).toBe(201);
 

@@ -12,8 +12,8 @@ vi.hoisted(() => {
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
-import { tables } from '#lib/resources.ts';
-import type { HttpRoute } from '#lib/route-manifest.types.ts';
+import { tables } from '#shared/resources.ts';
+import type { HttpRoute } from '#shared/manifest.types.ts';
 import { httpHandler, ok } from '#shared/http.ts';
 import { DEFAULT_PER_MINUTE, perMinuteFromEnv, RateLimiter, type LimitRule } from '#shared/rate-limit.ts';
 import { close, listen } from '../../../local/http-util.ts';

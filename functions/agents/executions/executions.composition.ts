@@ -1,0 +1,92 @@
+/**
+ * The executions domain wired to its I/O, built once per cold start: PostgreSQL, the channel event log,
+ * Step Functions and S3. The loop's tasks add the model providers in agent-loop.composition.ts, so that the
+ * REST handlers' bundles carry no provider SDK.
+ */
+import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { createEventFanout } from '#functions/realtime/realtime.public.ts';
+import { ChannelEventStore, type EventFanout } from '#shared/channel-events.ts';
+import { channelKinds } from '#shared/channels.ts';
+import { getPool } from '#shared/db.ts';
+import { stateMachineEnv } from '#shared/resources.ts';
+import { files, fileStorage } from '../files/files.composition.ts';
+import { confirmUpload } from '../files/file.service.ts';
+import { toolRunner } from '../tools/tools.composition.ts';
+import { executionChannelKind } from './execution-channel.ts';
+import { channelExecutionEvents } from './execution-events.ts';
+import { PgExecutionRepository } from './execution.repository.ts';
+import type { ExecutionRepository } from './execution.ts';
+import { ExecutionsService, type Orchestrator } from './executions.service.ts';
+
+/**
+ * The ONE place that decides how execution events reach live subscribers: stored in the channel log
+ * (GET /v1/executions/{id}/events, WebSocket resume), then pushed to `execution:<id>` subscribers by the
+ * realtime domain's fan-out. Functions that append events therefore need the connections table and the
+ * @connections API (their `access` in agents.manifest.ts).
+ */
+const executionEventFanout = (): EventFanout => createEventFanout({ channels: channelKinds([executionChannelKind()]) });
+
+let eventStore: Promise<ChannelEventStore> | undefined;
+export const executionEventStore = (): Promise<ChannelEventStore> =>
+  (eventStore ??= getPool().then((pool) => new ChannelEventStore(pool, executionEventFanout())));
+
+let sfn: SFNClient | undefined;
+const sfnClient = (): SFNClient => (sfn ??= new SFNClient({}));
+
+const stateMachineArn = (): string => {
+  const arn = process.env[stateMachineEnv('agent')];
+  if (!arn) throw new Error(`${stateMachineEnv('agent')} is not set`);
+  return arn;
+};
+
+export const stepFunctionsOrchestrator = (client: SFNClient, machineArn: () => string): Orchestrator => ({
+  start: async (name, input) => {
+    try {
+      const out = await client.send(new StartExecutionCommand({ stateMachineArn: machineArn(), name, input: JSON.stringify(input) }));
+      return out.executionArn!;
+    } catch (error) {
+      // Started by an earlier attempt: the run is there, under this name.
+      if ((error as Error).name === 'ExecutionAlreadyExists') return `${machineArn().replace(':stateMachine:', ':execution:')}:${name}`;
+      throw error;
+    }
+  },
+  stop: async (executionArn, cause) => {
+    try {
+      await client.send(new StopExecutionCommand({ executionArn, cause }));
+    } catch (error) {
+      // Finished or gone already: the cancel stands in our records either way.
+      if ((error as Error).name !== 'ExecutionDoesNotExist') throw error;
+    }
+  },
+  resume: async (token, output) => {
+    try {
+      await client.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) }));
+      return true;
+    } catch (error) {
+      if (['TaskDoesNotExist', 'TaskTimedOut', 'InvalidToken'].includes((error as Error).name)) return false;
+      throw error;
+    }
+  },
+});
+
+export const repository = async (): Promise<ExecutionRepository> => new PgExecutionRepository(await getPool());
+
+let service: Promise<ExecutionsService> | undefined;
+export const executionsService = (): Promise<ExecutionsService> => {
+  service ??= (async () => {
+    const store = await executionEventStore();
+    return new ExecutionsService({
+      repo: await repository(),
+      orchestrator: stepFunctionsOrchestrator(sfnClient(), stateMachineArn),
+      events: channelExecutionEvents(store),
+      eventReader: store,
+      needsApproval: (name) => toolRunner().needsApproval(name),
+      confirmUploads: async (tenantId, fileIds) => {
+        const [repo, storage] = [await files(), fileStorage()];
+        await Promise.all(fileIds.map((id) => confirmUpload(repo, storage, tenantId, id)));
+      },
+    });
+  })();
+  service.catch(() => (service = undefined));
+  return service;
+};

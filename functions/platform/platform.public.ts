@@ -1,0 +1,27 @@
+/**
+ * What the platform offers other domains: whether the credential behind a principal still holds. A WebSocket
+ * connection is authorized once, at `$connect`, and lives for hours; realtime asks this before each action.
+ */
+import { getPool } from '#shared/db.ts';
+import type { Principal } from '#shared/principal.ts';
+import { PgApiKeyRepository } from './api-key.repository.ts';
+import { apiKeyIdOf } from './api-key.ts';
+
+export { API_KEY_USER_PREFIX, apiKeyIdOf } from './api-key.ts';
+
+/** Whether a principal's credential is still live: not revoked. (Expiry travels with JWT principals.) */
+export interface CredentialStatus {
+  isActive(principal: Principal): Promise<boolean>;
+}
+
+/**
+ * JWT principals cost nothing (a JWT cannot be revoked; its `exp` is checked by the caller); an API key
+ * principal is one lookup by primary key, on the shared pool, opened only when a key principal asks.
+ */
+export const credentialStatus = (): CredentialStatus => ({
+  isActive: async ({ userId, tenantId }) => {
+    const keyId = apiKeyIdOf(userId);
+    if (keyId === undefined) return true;
+    return new PgApiKeyRepository(await getPool()).isActive(tenantId, keyId);
+  },
+});

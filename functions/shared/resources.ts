@@ -1,0 +1,77 @@
+/**
+ * Names and shapes of the shared resources: the contract between the functions (which read these environment
+ * variables), the CDK app (which creates the resources and sets the variables) and the local runtime (which
+ * creates the same tables and sets the same variables). Plain data; no AWS SDK or CDK here.
+ */
+import type { SecretName, SettingName, StateMachineName, TableName } from './manifest.types.ts';
+
+export interface TableShape {
+  partitionKey: string;
+  sortKey?: string;
+  /** TTL attribute (epoch seconds). */
+  ttl: string;
+  indexes?: Array<{ name: string; partitionKey: string; sortKey?: string }>;
+}
+
+export const tables: Record<TableName, TableShape & { env: string }> = {
+  connections: {
+    env: 'CONNECTIONS_TABLE',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    ttl: 'expiresAt',
+    indexes: [{ name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
+  },
+  rateLimits: { env: 'RATE_LIMITS_TABLE', partitionKey: 'pk', ttl: 'expiresAt' },
+};
+
+/**
+ * In AWS a function gets `<env>_ARN` (the Secrets Manager ARN) and reads the value at cold start; locally
+ * the runtime sets `<env>` to the value itself. `functions/shared/secrets.ts` reads either.
+ */
+export const secrets: Record<SecretName, { env: string; description: string }> = {
+  jwtSigningKey: { env: 'JWT_SECRET', description: 'HS256 key that signs and verifies platform JWTs' },
+  openaiApiKey: { env: 'OPENAI_API_KEY', description: 'OpenAI (or OpenAI-compatible) API key' },
+  anthropicApiKey: { env: 'ANTHROPIC_API_KEY', description: 'Anthropic API key' },
+};
+
+export const stateMachineEnv = (name: StateMachineName): string => `${name.toUpperCase().replace(/-/g, '_')}_STATE_MACHINE_ARN`;
+
+export const env = {
+  stage: 'STAGE',
+  bucket: 'BUCKET_NAME',
+  /** https://{api}.execute-api.{region}.amazonaws.com/{stage}, the @connections management endpoint. */
+  websocketCallbackUrl: 'WEBSOCKET_CALLBACK_URL',
+  /** Local / LocalStack: a full postgres:// URL. In AWS: unset, and DB_SECRET_ARN + DB_HOST are used. */
+  databaseUrl: 'DATABASE_URL',
+  dbSecretArn: 'DB_SECRET_ARN',
+  dbHost: 'DB_HOST',
+  /** Set by the local runtime and the LocalStack target: emulators want path-style S3 URLs. */
+  s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
+} as const;
+
+/** The default tenant owns the first admin key; its admins are platform admins (may create tenants). */
+export const DEFAULT_TENANT_ID = 'default';
+
+/** CORS, the same for the handlers' responses, the stack's preflight and the local gateway's. */
+export const cors = {
+  allowHeaders: ['Authorization', 'Content-Type', 'X-Api-Key', 'Idempotency-Key', 'If-Match'],
+  // Readable by browser scripts: optimistic concurrency (ETag) and back-off (Retry-After).
+  exposeHeaders: ['ETag', 'Retry-After', 'Location', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'],
+} as const;
+
+/**
+ * Operator settings: plain (non-secret) values a function reads from its environment. Deployed, each comes
+ * from the CDK context key of the same name (`-c openaiBaseUrl=...`) and reaches only the functions whose
+ * manifest `access.settings` name it (functions/manifest.ts adds the ones every REST function reads); locally
+ * the runtime passes the variable through from its own environment.
+ */
+export const settings: Record<SettingName, { env: string; description: string }> = {
+  openaiBaseUrl: { env: 'OPENAI_BASE_URL', description: 'OpenAI-compatible server for the openai provider (default: the public API)' },
+  anthropicBaseUrl: { env: 'ANTHROPIC_BASE_URL', description: 'Anthropic API base URL (default: the public API)' },
+  httpToolAllowedHosts: { env: 'HTTP_TOOL_ALLOWED_HOSTS', description: "Hosts the http_request tool may call (comma-separated; empty: the tool is off)" },
+  oidcIssuer: { env: 'OIDC_ISSUER', description: 'Also accept JWTs from this OIDC issuer (verified against its JWKS)' },
+  oidcAudience: { env: 'OIDC_AUDIENCE', description: "Required `aud` of the OIDC issuer's tokens" },
+  oidcJwksUrl: { env: 'OIDC_JWKS_URL', description: "The issuer's JWKS, when not at <issuer>/.well-known/jwks.json (Okta, Entra, Google...)" },
+  rateLimitPerMinute: { env: 'RATE_LIMIT_PER_MINUTE', description: 'Requests per minute per tenant on authenticated REST routes (default 1200)' },
+  corsAllowedOrigins: { env: 'CORS_ALLOWED_ORIGINS', description: 'Comma-separated origins allowed by CORS (default *)' },
+};
