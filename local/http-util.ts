@@ -50,7 +50,9 @@ export function headerMaps(req: IncomingMessage): { headers: Record<string, stri
     const name = req.rawHeaders[i]!;
     const value = req.rawHeaders[i + 1]!;
     headers[name] = value;
-    (multiValueHeaders[name] ??= []).push(value);
+    const values = multiValueHeaders[name] ?? [];
+    values.push(value);
+    multiValueHeaders[name] = values;
   }
   return { headers, multiValueHeaders };
 }
@@ -63,7 +65,9 @@ export function queryMaps(url: URL): {
   const multi: Record<string, string[]> = {};
   for (const [k, v] of url.searchParams) {
     single[k] = v;
-    (multi[k] ??= []).push(v);
+    const values = multi[k] ?? [];
+    values.push(v);
+    multi[k] = values;
   }
   const empty = Object.keys(single).length === 0;
   return { queryStringParameters: empty ? null : single, multiValueQueryStringParameters: empty ? null : multi };
@@ -84,15 +88,20 @@ export function listen(server: Server, port: number, host = '127.0.0.1'): Promis
 }
 
 /**
- * Stops accepting, lets requests in flight finish (their handlers may still be talking to PostgreSQL,
- * which stops after the gateways), then drops whatever is left after `drainMs`.
+ * Stops accepting and closes idle keep-alive connections at once; requests in flight get up to `drainMs`
+ * to finish (their handlers may still be talking to PostgreSQL, which stops after the gateways), then
+ * whatever is left is dropped.
  */
-export function close(server: Server, drainMs = 5_000): Promise<void> {
+export function close(server: Server, drainMs = 500): Promise<void> {
   return new Promise((resolve) => {
     const http = server as Server & { closeAllConnections?: () => void; closeIdleConnections?: () => void };
+    // A keep-alive request in flight when close() is called is still answered `Connection: keep-alive`,
+    // and its socket then sits idle until keepAliveTimeout (5 s) before close() completes: close each
+    // connection as soon as it has gone idle.
+    const sweep = setInterval(() => http.closeIdleConnections?.(), 20);
     const timer = setTimeout(() => http.closeAllConnections?.(), drainMs);
-    timer.unref();
     server.close(() => {
+      clearInterval(sweep);
       clearTimeout(timer);
       resolve();
     });

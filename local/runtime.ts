@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
@@ -51,7 +51,30 @@ export interface LocalRuntimeOptions {
   manifest?: RuntimeManifest;
   /** WebSocket idle / max-lifetime limits (AWS: 10 min / 2 h); shorten them in tests. */
   websocket?: WebSocketLimits;
+  /**
+   * Also write the discovery file `{ restUrl, wsUrl, apiKey, pid, ephemeral, dataDir }` here (mode 0600),
+   * for scripts to find this instance (`npm start` passes `<cwd>/.mls/local.json`). An ephemeral runtime
+   * removes it on stop if it still describes this run. Unset (tests): nothing is written outside `dataDir`.
+   */
+  discoveryFile?: string;
 }
+
+/** What the discovery file (and `<dataDir>/local.json`) holds. */
+export interface LocalDiscovery {
+  restUrl: string;
+  wsUrl: string;
+  apiKey: string;
+  /** The process serving this instance; scripts can check it still runs. */
+  pid: number;
+  ephemeral: boolean;
+  dataDir: string;
+}
+
+/**
+ * How long requests in flight, and the $disconnect handlers of the WebSocket clients closed on stop, may
+ * still run before the emulators and PostgreSQL stop under them. Short: stopping is what the user asked for.
+ */
+const STOP_GRACE_MS = 500;
 
 export interface LocalRuntime {
   /** Base URL of the REST API, no trailing slash: `${restUrl}/v1/me`. */
@@ -64,9 +87,15 @@ export interface LocalRuntime {
   /** The environment handed to the handlers (also set on process.env while running). */
   env: Record<string, string>;
   dataDir: string;
-  /** `<dataDir>/local.json`. */
+  /** `<dataDir>/local.json`: the admin key, reused by the next start on this data folder while it authenticates. */
   localJsonPath: string;
-  /** Stops everything started, in reverse order, and restores process.env. Idempotent. */
+  /** The discovery file written (absolute), when `discoveryFile` was given. */
+  discoveryFile?: string;
+  /**
+   * Stops everything started and restores process.env. Idempotent. Bounded: the gateways close their
+   * clients and give requests in flight and `$disconnect` handlers 500 ms, then the emulators and
+   * PostgreSQL stop in reverse order of starting.
+   */
   stop: () => Promise<void>;
 }
 
@@ -96,8 +125,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const dataDir = ephemeral ? await mkdtemp(path.join(tmpdir(), 'mls-')) : path.resolve(options.dataDir ?? '.mls');
   await mkdir(dataDir, { recursive: true });
 
-  // Everything started so far, stopped in reverse order by stop() or when startup fails half way.
-  const stack: Array<{ name: string; stop: () => Promise<void> }> = [];
+  const discoveryFile = options.discoveryFile === undefined ? undefined : path.resolve(options.discoveryFile);
+  let discovery: LocalDiscovery | undefined;
+
+  // Everything started so far, stopped by stop() or when startup fails half way: first the gateways,
+  // together (clients are told first, and requests in flight share one grace period), then the rest in
+  // reverse order of starting, so handlers still running keep their emulators and database until then.
+  const stack: Array<{ name: string; gateway?: boolean; stop: () => Promise<void> }> = [];
   const previousEnv = new Map<string, string | undefined>();
   let stopped = false;
   let ready = false;
@@ -105,9 +139,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    for (const { name, stop: s } of stack.reverse()) {
-      await s().catch((error: unknown) => warn(`! stopping ${name} failed: ${String(error)}`));
-    }
+    const stopOne = ({ name, stop: s }: (typeof stack)[number]) =>
+      s().catch((error: unknown) => warn(`! stopping ${name} failed: ${String(error)}`));
+    // Scripts should no longer find an instance that is going away; a persistent one keeps its file
+    // (the next start reuses the admin key in it).
+    if (ephemeral && discoveryFile && discovery) await removeDiscoveryFile(discoveryFile, discovery);
+    await Promise.all(stack.filter((e) => e.gateway).map(stopOne));
+    for (const entry of stack.filter((e) => !e.gateway).reverse()) await stopOne(entry);
     for (const [k, v] of previousEnv) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
@@ -124,7 +162,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       info(`✓ PostgreSQL       ${redact(databaseUrl)} (DATABASE_URL)`);
     } else {
       const pgDir = path.join(dataDir, 'postgres');
-      const pgServer = await startEmbeddedPostgres({ dir: pgDir, password: localSecrets.postgresPassword });
+      // Its own process group: a terminal's Ctrl-C then reaches only this process, which stops PostgreSQL
+      // last, after the requests still in flight.
+      const pgServer = await startEmbeddedPostgres({ dir: pgDir, password: localSecrets.postgresPassword, ownProcessGroup: true });
       stack.push({ name: 'PostgreSQL', stop: pgServer.stop });
       databaseUrl = await ensureDatabase(pgServer.adminUrl, 'mls');
       info(`✓ PostgreSQL       127.0.0.1:${pgServer.port} embedded, data in ${pgDir}`);
@@ -146,7 +186,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     await mkdir(s3Dir, { recursive: true });
     const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3Dir, vhostBuckets: false, configureBuckets: [{ name: bucket }] });
     const s3Address = await s3.run();
-    stack.push({ name: 'S3', stop: () => s3.close() });
+    // s3rver's own close() is a plain server.close(): handlers' keep-alive sockets would hold it open.
+    stack.push({ name: 'S3', stop: () => (s3.httpServer ? close(s3.httpServer) : s3.close()) });
     const s3Url = `http://127.0.0.1:${s3Address.port}`;
     info(`✓ S3               ${s3Url} (s3rver, bucket ${bucket}, data in ${s3Dir})`);
 
@@ -163,14 +204,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     // REST gateway
     const rest = createRestGateway({ functions: manifest.functions, authorizer: manifest.authorizer, lambdas, stage, region, log: warn, isReady });
     const restPort = await listen(rest, options.ports?.rest ?? 3000);
-    stack.push({ name: 'REST gateway', stop: () => close(rest) });
+    stack.push({ name: 'REST gateway', gateway: true, stop: () => close(rest, STOP_GRACE_MS) });
     const restUrl = `http://127.0.0.1:${restPort}`;
     info(`✓ REST API         ${restUrl} (${manifest.functions.reduce((n, f) => n + (f.http?.length ?? 0), 0)} routes)`);
 
     // WebSocket gateway + @connections
     const ws = createWebSocketGateway({ functions: manifest.functions, authorizer: manifest.authorizer, lambdas, stage, region, log: warn, limits: options.websocket, isReady });
     const wsPort = await listen(ws.server, options.ports?.ws ?? 3001);
-    stack.push({ name: 'WebSocket gateway', stop: ws.close });
+    stack.push({ name: 'WebSocket gateway', gateway: true, stop: () => ws.close(STOP_GRACE_MS) });
     const wsUrl = `ws://127.0.0.1:${wsPort}`;
     info(`✓ WebSocket API    ${wsUrl} (@connections at http://127.0.0.1:${wsPort}/${stage})`);
 
@@ -237,13 +278,37 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       apiKey = minted.apiKey;
       info(`✓ Admin API key    minted (${minted.keyId}, tenant ${minted.tenantId})`);
     }
-    await writeFile(localJsonPath, `${JSON.stringify({ restUrl, wsUrl, apiKey }, null, 2)}\n`, { mode: 0o600 });
+    discovery = { restUrl, wsUrl, apiKey, pid: process.pid, ephemeral, dataDir };
+    // With the default data folder (`.mls`) npm start's discovery file is this same file.
+    await writePrivateJson(localJsonPath, discovery);
+    if (discoveryFile && discoveryFile !== localJsonPath) await writePrivateJson(discoveryFile, discovery);
     ready = true;
 
-    return { restUrl, wsUrl, apiKey, jwtSecret: localSecrets.jwtSecret, env: handlerEnv, dataDir, localJsonPath, stop };
+    return { restUrl, wsUrl, apiKey, jwtSecret: localSecrets.jwtSecret, env: handlerEnv, dataDir, localJsonPath, discoveryFile, stop };
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/**
+ * Writes JSON readable by the owner only. Through a new file renamed into place: readers never see half a
+ * file, and the mode applies even when the file existed before (writeFile's mode only applies on creation).
+ */
+async function writePrivateJson(file: string, value: unknown): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  await rename(temp, file);
+}
+
+/** Removes the discovery file only if it still describes this run: a later start may have taken it over. */
+async function removeDiscoveryFile(file: string, ours: LocalDiscovery): Promise<void> {
+  try {
+    const current = JSON.parse(await readFile(file, 'utf8')) as Partial<LocalDiscovery>;
+    if (current.pid === ours.pid && current.restUrl === ours.restUrl) await rm(file, { force: true });
+  } catch {
+    // Gone already, or not ours to judge (unreadable): leave it.
   }
 }
 

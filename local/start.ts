@@ -1,11 +1,13 @@
 /**
  * `npm start`: the whole platform on this machine. Prints a line per service as it comes up, then where
- * everything is; Ctrl-C / SIGTERM stops it all (PostgreSQL included) and exits 0.
+ * everything is; Ctrl-C / SIGTERM stops it all (PostgreSQL included) and exits 0, well within a second.
  *
  *   node local/start.ts [--ephemeral] [--port N] [--data-dir D]
  *
- * `--port N` puts the REST API on N and the WebSocket API on N+1 (default 3000 / 3001).
+ * `--port N` puts the REST API on N and the WebSocket API on N+1 (default 3000 / 3001). Whatever the data
+ * folder, `.mls/local.json` in the working directory tells scripts where this instance is (see README).
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalRuntime, type LocalRuntime } from './runtime.ts';
 
@@ -55,13 +57,19 @@ const shutdown = async (code: number) => {
 };
 
 // Signals during startup: the runtime is not returned yet, so startup is allowed to finish, then stopped.
-takeSignals(() => void (runtime ? shutdown(0) : (stopping = true)));
+takeSignals(() => {
+  if (runtime) void shutdown(0);
+  else stopping = true;
+});
 const started = performance.now();
 try {
   runtime = await startLocalRuntime({
     ephemeral: values.ephemeral,
     dataDir: values['data-dir'],
     ports: { rest: port, ws: port === 0 ? 0 : port + 1 },
+    // In the working directory, not the data folder: an --ephemeral run's data folder is a temp folder
+    // nobody can guess. With the default data folder it is the file the admin key is reused from.
+    discoveryFile: path.resolve('.mls', 'local.json'),
   });
 } catch (error) {
   console.error(`\nThe local runtime failed to start: ${(error as Error)?.stack ?? String(error)}`);
@@ -79,8 +87,14 @@ Ready in ${((performance.now() - started) / 1000).toFixed(1)} s.
   REST API        ${runtime.restUrl}        (try: curl ${runtime.restUrl}/health)
   WebSocket API   ${runtime.wsUrl}         (?token=<API key or JWT>)
   Admin API key   ${runtime.apiKey}
-  Written to      ${runtime.localJsonPath}${values.ephemeral ? '  (ephemeral: deleted on stop)' : ''}
+  Written to      ${shortPath(runtime.discoveryFile!)}${values.ephemeral ? '  (ephemeral: deleted on stop)' : ''}
 
   curl -H "x-api-key: ${runtime.apiKey}" ${runtime.restUrl}/v1/me
 
 Ctrl-C stops everything.`);
+
+/** Relative to the working directory when inside it (`.mls/local.json`), else absolute. */
+function shortPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}

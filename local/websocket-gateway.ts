@@ -74,7 +74,19 @@ export function vanishConnection(connectionId: string): boolean {
 /** API Gateway connection ids look like `L0SM9cOFvHcCIhw=`: 12 random bytes, base64. */
 const newConnectionId = (): string => randomBytes(10).toString('base64');
 
-export function createWebSocketGateway(options: WebSocketGatewayOptions): { server: Server; close: () => Promise<void> } {
+/** How long a client gets to answer the close frame sent on shutdown before its socket is dropped. */
+const CLOSE_HANDSHAKE_MS = 200;
+
+export interface WebSocketGateway {
+  server: Server;
+  /**
+   * Closes every client (1001 Going away), gives their `$disconnect` handlers and messages in flight until
+   * `graceMs` from now (default 500 ms), then stops the server, @connections included.
+   */
+  close: (graceMs?: number) => Promise<void>;
+}
+
+export function createWebSocketGateway(options: WebSocketGatewayOptions): WebSocketGateway {
   const { lambdas, stage, region, log } = options;
   const idleTimeoutMs = options.limits?.idleTimeoutMs ?? 10 * 60_000;
   const maxConnectionMs = options.limits?.maxConnectionMs ?? 2 * 60 * 60_000;
@@ -83,6 +95,7 @@ export function createWebSocketGateway(options: WebSocketGatewayOptions): { serv
   const connections = new Map<string, Connection>();
   liveGateways.add(connections);
   const pending = new Set<Promise<unknown>>();
+  let closing = false;
   const track = (p: Promise<unknown>) => {
     pending.add(p);
     void p.finally(() => pending.delete(p));
@@ -120,7 +133,7 @@ export function createWebSocketGateway(options: WebSocketGatewayOptions): { serv
   };
 
   async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    if (options.isReady && !options.isReady()) return refuse(socket, 503, 'Service Unavailable');
+    if ((options.isReady && !options.isReady()) || closing) return refuse(socket, 503, 'Service Unavailable');
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== '/' && url.pathname !== `/${stage}` && url.pathname !== `/${stage}/`) {
       refuse(socket, 404, 'Not Found');
@@ -169,6 +182,8 @@ export function createWebSocketGateway(options: WebSocketGatewayOptions): { serv
         return refuse(socket, 500, 'Internal Server Error');
       }
     }
+    // Shutdown began while the authorizer or $connect ran: close() no longer sees this socket.
+    if (closing) return refuse(socket, 503, 'Service Unavailable');
     wss.handleUpgrade(req, socket, head, (ws) => {
       const c: Connection = { ...conn, socket: ws, lastActiveAt: new Date(), authorizer, headers, multiValueHeaders };
       connections.set(c.id, c);
@@ -290,16 +305,28 @@ export function createWebSocketGateway(options: WebSocketGatewayOptions): { serv
       refuse(socket, 500, 'Internal Server Error');
     });
   });
-  const close = async (): Promise<void> => {
+  const close = async (graceMs = 500): Promise<void> => {
+    const deadline = Date.now() + graceMs;
+    closing = true;
     liveGateways.delete(connections);
-    const closed = [...connections.values()].map((c) => new Promise((resolve) => {
-      c.socket.once('close', resolve);
-      c.socket.terminate();
-    }));
+    // A close frame, as API Gateway sends when it ends a connection, so clients can tell a shutdown from
+    // a network failure; a client that does not answer it in time is dropped.
+    const closed = [...connections.values()].map(async (c) => {
+      if (c.socket.readyState === WebSocket.CLOSED) return;
+      const gone = new Promise((resolve) => c.socket.once('close', resolve));
+      c.socket.close(1001, 'Going away');
+      if (!(await settlesWithin(gone, Math.min(CLOSE_HANDSHAKE_MS, deadline - Date.now())))) {
+        c.socket.terminate();
+        await gone;
+      }
+    });
     await Promise.all(closed);
-    // $disconnect handlers of the terminated sockets still reach DynamoDB and @connections (presence
-    // leaves): let them finish while the management API still answers.
-    await Promise.allSettled([...pending]);
+    // $disconnect handlers of the closed sockets (and messages in flight) still reach DynamoDB and
+    // @connections (presence leaves): let them finish while the management API still answers, but only
+    // until the deadline. Those still running then are cut off by the emulators stopping under them.
+    while (pending.size > 0 && Date.now() < deadline) {
+      await settlesWithin(Promise.allSettled([...pending]), deadline - Date.now());
+    }
     wss.close();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
@@ -307,4 +334,17 @@ export function createWebSocketGateway(options: WebSocketGatewayOptions): { serv
     });
   };
   return { server, close };
+}
+
+/** Whether `promise` settles within `ms` (false once they elapsed; the promise keeps running). */
+function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (ms <= 0) return resolve(false);
+    const timer = setTimeout(() => resolve(false), ms);
+    const done = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    promise.then(done, done);
+  });
 }

@@ -82,7 +82,7 @@ class SecretPool extends pg.Pool {
   override connect(callback: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void): void;
   override connect(
     callback?: (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void,
-  ): Promise<pg.PoolClient> | void {
+  ): Promise<pg.PoolClient> | undefined {
     // pg-pool's own query() checks a client out through this callback form, so both forms get the retry.
     const attempt = this.#connectRefreshingOnce();
     if (!callback) return attempt;
@@ -90,6 +90,7 @@ class SecretPool extends pg.Pool {
       (client) => callback(undefined, client, (release) => client.release(release as Error | boolean | undefined)),
       (error: Error) => callback(error, undefined, () => undefined),
     );
+    return undefined;
   }
 
   async #connectRefreshingOnce(): Promise<pg.PoolClient> {

@@ -1,5 +1,5 @@
 /**
- * Secrets by env name (lib/resources.ts): locally the runtime sets `<ENV>` to the value; in AWS the function
+ * Secrets by env name (functions/shared/resources.ts): locally the runtime sets `<ENV>` to the value; in AWS the function
  * gets `<ENV>_ARN` and the value is fetched from Secrets Manager through Powertools parameters, which caches
  * it (5 minutes here) so a warm container does not call Secrets Manager per request.
  */

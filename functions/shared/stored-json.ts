@@ -24,7 +24,7 @@ export const unsafeStrings = (value: unknown, prefix: string[] = []): Array<{ pa
       const reason = unsafeReason(v);
       if (reason) found.push({ path: at(path), message: reason });
     } else if (Array.isArray(v)) {
-      v.forEach((item, i) => walk(item, [...path, String(i)]));
+      for (const [i, item] of v.entries()) walk(item, [...path, String(i)]);
     } else if (v !== null && typeof v === 'object') {
       for (const [key, item] of Object.entries(v)) {
         const reason = unsafeReason(key);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Duration, type NestedStack, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, type NestedStack, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';

@@ -67,7 +67,7 @@ export const lambdaByName = (template: Template, stage: string): Map<string, { l
 export const actionsOfRole = (template: Template, roleArn: unknown): string[] => {
   const roleLogicalId = (roleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
   const policies = Object.values(template.findResources('AWS::IAM::Policy') as Resources).filter((p) =>
-    (p.Properties?.Roles as Array<{ Ref: string }>).some((r) => r.Ref === roleLogicalId),
+    ((p.Properties?.Roles ?? []) as Array<{ Ref: string }>).some((r) => r.Ref === roleLogicalId),
   );
   return policies.flatMap((p) => (p.Properties!.PolicyDocument.Statement as Array<{ Action: string | string[] }>).flatMap((s) => [s.Action].flat()));
 };

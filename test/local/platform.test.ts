@@ -1,5 +1,5 @@
 /**
- * The local runtime with the platform's real handlers (lib/routes.ts), talked to like a client:
+ * The local runtime with the platform's real handlers (functions/manifest.ts), talked to like a client:
  * health over HTTP, WebSocket connect with/without a token, ping/pong, @connections through the AWS SDK,
  * and an execution of the echo state machine through @aws-sdk/client-sfn.
  */

@@ -66,7 +66,7 @@ export const startScriptedModelServer = async (): Promise<ScriptedModelServer> =
   const requests: RecordedRequest[] = [];
   const tokensSent: { text: string; sentAt: number }[] = [];
 
-  const nextTurn = (recorded: RecordedRequest): Exclude<ScriptedTurn, Function> | undefined => {
+  const nextTurn = (recorded: RecordedRequest): Exclude<ScriptedTurn, (...args: never[]) => unknown> | undefined => {
     let turn = queue.shift() ?? fallback;
     while (typeof turn === 'function') turn = turn(recorded);
     return turn;

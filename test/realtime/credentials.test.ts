@@ -57,8 +57,6 @@ const subscribeAs = async (ws: WsClient, channel: string, userId: string): Promi
   return (await ws.nextMessage((m) => isEvent(channel, 'presence.join')(m) && m.event.data.userId === userId)).event.data.connectionId;
 };
 
-const history = async (id: string) => (await rt.fetchJson(`/v1/workspaces/${id}/messages?limit=100`, { headers: owner.headers })).body.items as any[];
-
 describe('a connection opened with an API key', () => {
   it('is ended as soon as the key is revoked, without acting again: 401 frame, closed, its items gone, no more pushes', async () => {
     const id = await createWorkspace(rt, owner);

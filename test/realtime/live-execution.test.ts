@@ -51,7 +51,10 @@ const watch = (ws: WsClient, channel: string, timeoutMs = 30_000): Watch => {
   let done: () => void;
   const finished = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no terminal event on ${channel} within ${timeoutMs} ms; handled seqs ${handled.map((e) => e.seq)}`)), timeoutMs);
-    done = () => (clearTimeout(timer), resolve());
+    done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
   });
   ws.socket.on('message', (data: Buffer) => {
     const frame = JSON.parse(data.toString());

@@ -2,13 +2,14 @@
  * vitest globalSetup: ONE PostgreSQL for the whole run (embedded, in a temp folder), or the server at
  * `TEST_DATABASE_URL` when set. Test files get their own database on it through startTestRuntime() or
  * createTestDatabase() (test/support/runtime.ts), which read the admin URL with `inject('databaseUrl')`.
+ *
+ * The embedded server runs in a child process (postgres-process.ts): the package's exit hooks must not live
+ * in vitest's main process, where they would replace a failed run's exit code with 0.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres } from '../../local/postgres.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -22,11 +23,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('databaseUrl', process.env.TEST_DATABASE_URL);
     return async () => undefined;
   }
-  const dir = await mkdtemp(path.join(tmpdir(), 'mls-test-pg-'));
-  const server = await startEmbeddedPostgres({ dir: path.join(dir, 'data'), password: randomBytes(16).toString('hex') });
-  project.provide('databaseUrl', server.adminUrl);
+  const child = spawn(process.execPath, [new URL('./postgres-process.ts', import.meta.url).pathname], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = once(child, 'exit');
+  const lines = createInterface({ input: child.stdout });
+  const first = await Promise.race([
+    once(lines, 'line').then(([line]) => String(line)),
+    exited.then(([code]) => {
+      throw new Error(`the test PostgreSQL process exited (${String(code)}) before it was ready`);
+    }),
+  ]);
+  const { adminUrl } = JSON.parse(first) as { adminUrl: string };
+  project.provide('databaseUrl', adminUrl);
   return async () => {
-    await server.stop();
-    await rm(dir, { recursive: true, force: true });
+    child.stdin.end();
+    await exited;
   };
 }

@@ -159,7 +159,13 @@ export function openWebSocket(url: string): Promise<WsClient> {
         }
         return new Promise((res, rej) => {
           const timer = setTimeout(() => rej(new Error(`no matching WebSocket message within ${timeoutMs} ms; got ${JSON.stringify(messages)}`)), timeoutMs);
-          waiters.push({ predicate, resolve: (m) => (clearTimeout(timer), res(m)) });
+          waiters.push({
+            predicate,
+            resolve: (m) => {
+              clearTimeout(timer);
+              res(m);
+            },
+          });
         });
       },
     };

@@ -46,6 +46,7 @@ export const normalizeFilePath = (tenantId: string, raw: string, options: { dire
     throw new ToolRefusedError(`"${raw}" is an absolute path; give a path relative to the tenant's files, e.g. "reports/q1.txt".`);
   }
   // Control characters and backslashes have no business in a key and can confuse whatever reads it later.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point of this check.
   if (/[\u0000-\u001f\u007f\\]/.test(path)) throw new ToolRefusedError(`"${raw}" contains characters paths may not have (control characters or "\\").`);
   for (const segment of path.split('/')) {
     if (segment === '..' || segment === '.') throw new ToolRefusedError(`"${raw}" contains "${segment}"; paths may not leave or re-enter folders.`);

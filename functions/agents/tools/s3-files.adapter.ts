@@ -4,7 +4,7 @@
  * `S3_FORCE_PATH_STYLE=true`, which emulators (s3rver, LocalStack) need and the SDK has no variable for.
  */
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, ListObjectsCommand, PutObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type GetObjectCommandOutput, ListObjectsCommand, PutObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import type { FileListing, FilesPort, StoredFile } from './files.port.ts';
 import { ToolTooLargeError } from './tool.errors.ts';
 
@@ -21,7 +21,7 @@ export class S3FilesPort implements FilesPort {
   }
 
   async read(key: string, options: { maxBytes: number; signal?: AbortSignal }): Promise<StoredFile | undefined> {
-    let response;
+    let response: GetObjectCommandOutput;
     try {
       response = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }), { abortSignal: options.signal });
     } catch (error) {

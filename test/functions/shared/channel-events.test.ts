@@ -33,8 +33,8 @@ describe('ChannelEventStore', () => {
 
   it('stores data holding NUL and lone surrogates (tool output from binary files) with them replaced by U+FFFD', async () => {
     const store = new ChannelEventStore(pool);
-    const [event] = await store.append('ta', 'execution:binary', [{ kind: 'execution.tool_result', data: { output: 'a\u0000b\udc00', ['k\u0000']: 1 } }]);
-    expect(event!.data).toEqual({ output: 'a\uFFFDb\uFFFD', ['k\uFFFD']: 1 });
+    const [event] = await store.append('ta', 'execution:binary', [{ kind: 'execution.tool_result', data: { output: 'a\u0000b\udc00', 'k\u0000': 1 } }]);
+    expect(event!.data).toEqual({ output: 'a\uFFFDb\uFFFD', 'k\uFFFD': 1 });
     expect((await store.listAfter('ta', 'execution:binary', 0, 10)).map((e) => e.data)).toEqual([event!.data]);
   });
 
