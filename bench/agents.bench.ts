@@ -36,11 +36,21 @@ export async function runAgentsBench(log: (line: string) => void): Promise<void>
   try {
     const agentId = `agt_${randomBytes(12).toString('base64url')}`;
     const model = JSON.stringify({ provider: 'openai', name: 'bench-model' });
-    await pool.query(`INSERT INTO agents (id, tenant_id, name, model, tools, max_steps) VALUES ($1, 'default', 'bench', $2, '{calculator}', 50)`, [agentId, model]);
-    await pool.query(`INSERT INTO agent_versions (agent_id, version, name, model, tools, max_steps) VALUES ($1, 1, 'bench', $2, '{calculator}', 50)`, [agentId, model]);
+    await pool.query(`INSERT INTO agents (id, tenant_id, name, model, tools, max_steps) VALUES ($1, 'default', 'bench', $2, '{calculator}', 50)`, [
+      agentId,
+      model,
+    ]);
+    await pool.query(
+      `INSERT INTO agent_versions (agent_id, version, name, model, tools, max_steps) VALUES ($1, 1, 'bench', $2, '{calculator}', 50)`,
+      [agentId, model],
+    );
     const headers = { 'x-api-key': runtime.apiKey, 'content-type': 'application/json' };
     const run = async (): Promise<{ status: string; executionId: string }> => {
-      const res = await fetch(`${runtime.restUrl}/v1/agents/${agentId}/executions`, { method: 'POST', headers, body: JSON.stringify({ text: 'go' }) });
+      const res = await fetch(`${runtime.restUrl}/v1/agents/${agentId}/executions`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ text: 'go' }),
+      });
       const { executionId } = (await res.json()) as { executionId: string };
       for (;;) {
         const e = (await (await fetch(`${runtime.restUrl}/v1/executions/${executionId}`, { headers })).json()) as { status: string };
@@ -67,20 +77,55 @@ export async function runAgentsBench(log: (line: string) => void): Promise<void>
     const events = channelExecutionEvents(new ChannelEventStore(pool));
     started = performance.now();
     for (let i = 0; i < EXECUTIONS; i++) {
-      const { execution } = await repo.create({ id: newExecutionId(), tenantId: 'default', agentId, agentVersion: 1, input: { text: 'go' }, createdBy: 'bench', idempotencyKey: undefined });
+      const { execution } = await repo.create({
+        id: newExecutionId(),
+        tenantId: 'default',
+        agentId,
+        agentVersion: 1,
+        input: { text: 'go' },
+        createdBy: 'bench',
+        idempotencyKey: undefined,
+      });
       await repo.markRunning(execution.id);
       await events.emit('default', execution.id, [{ kind: 'execution.started', data: {} }]);
       for (let turn = 0; turn <= TOOL_TURNS; turn++) {
         const last = turn === TOOL_TURNS;
         const callId = `call_${turn}`;
-        const step = { provider: 'openai', model: 'bench-model', input: {}, output: { text: '' }, error: null, inputTokens: 10, outputTokens: 5, latencyMs: 0, startedAt: new Date() };
+        const step = {
+          provider: 'openai',
+          model: 'bench-model',
+          input: {},
+          output: { text: '' },
+          error: null,
+          inputTokens: 10,
+          outputTokens: 5,
+          latencyMs: 0,
+          startedAt: new Date(),
+        };
         const toolSteps = last ? [] : [{ toolName: 'calculator', toolCallId: callId, input: { arguments: { expression: '1 + 1' } } }];
-        const recorded = await repo.recordModelTurn(execution.id, step, { text: '', toolCalls: last ? [] : [{ id: callId, name: 'calculator', arguments: '{}' }] }, toolSteps);
-        await events.emit('default', execution.id, [{ kind: 'execution.step', data: {} }, ...toolSteps.map(() => ({ kind: 'execution.tool_call', data: {} }))]);
+        const recorded = await repo.recordModelTurn(
+          execution.id,
+          step,
+          { text: '', toolCalls: last ? [] : [{ id: callId, name: 'calculator', arguments: '{}' }] },
+          toolSteps,
+        );
+        await events.emit('default', execution.id, [
+          { kind: 'execution.step', data: {} },
+          ...toolSteps.map(() => ({ kind: 'execution.tool_call', data: {} })),
+        ]);
         if (last) break;
         await repo.step(execution.id, recorded.toolStepNos[0]!);
-        await repo.recordToolResult(execution.id, recorded.toolStepNos[0]!, recorded.messageIdx + 1, { output: { result: 2 }, outputRef: null, error: null, latencyMs: 0, startedAt: new Date() }, { toolCallId: callId, name: 'calculator', isError: false, text: '{"result":2}' });
-        await events.emit('default', execution.id, [{ kind: 'execution.tool_result', data: {} }, { kind: 'execution.step', data: {} }]);
+        await repo.recordToolResult(
+          execution.id,
+          recorded.toolStepNos[0]!,
+          recorded.messageIdx + 1,
+          { output: { result: 2 }, outputRef: null, error: null, latencyMs: 0, startedAt: new Date() },
+          { toolCallId: callId, name: 'calculator', isError: false, text: '{"result":2}' },
+        );
+        await events.emit('default', execution.id, [
+          { kind: 'execution.tool_result', data: {} },
+          { kind: 'execution.step', data: {} },
+        ]);
       }
       await repo.finish(execution.id, 'succeeded', { output: { text: 'done' } });
       await events.emit('default', execution.id, [{ kind: 'execution.succeeded', data: {} }]);
@@ -89,7 +134,9 @@ export async function runAgentsBench(log: (line: string) => void): Promise<void>
     const steps = EXECUTIONS * stepsPerExecution;
     const row = (name: string, ms: number) =>
       `  ${name.padEnd(26)} ${(steps / (ms / 1000)).toFixed(0).padStart(6)} steps/s   ${(ms / steps).toFixed(2).padStart(7)} ms/step`;
-    log(`agents: ${EXECUTIONS} executions x ${stepsPerExecution} steps (${TOOL_TURNS} tool turns + answer), zero-latency model, run one after another`);
+    log(
+      `agents: ${EXECUTIONS} executions x ${stepsPerExecution} steps (${TOOL_TURNS} tool turns + answer), zero-latency model, run one after another`,
+    );
     log(row('plain in-process loop', plainMs));
     log(row('local runtime (SFN + λ)', runtimeMs));
     log(`  ratio (runtime / plain): ${(runtimeMs / plainMs).toFixed(1)}x per step`);
@@ -113,7 +160,9 @@ export async function runAgentsBench(log: (line: string) => void): Promise<void>
       while (eventEnd < covered && eventIndex < rows.length - 1) eventEnd += rows[++eventIndex]!.text.length;
       latencies.push(rows[eventIndex]!.at.getTime() - token.sentAt);
     }
-    log(`  token streaming: ${sent.length} tokens (2 ms apart) in ${rows.length} execution.token events; token sent -> stored event p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms (batches flush every 100 ms or 200 chars)`);
+    log(
+      `  token streaming: ${sent.length} tokens (2 ms apart) in ${rows.length} execution.token events; token sent -> stored event p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms (batches flush every 100 ms or 200 chars)`,
+    );
   } finally {
     await pool.end();
     await runtime.stop();

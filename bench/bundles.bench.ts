@@ -26,7 +26,13 @@ const timeNode = (code: string): number =>
       const start = process.hrtime.bigint();
       const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
         // Module scope may read its configuration; it must not need real services to load.
-        env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', POWERTOOLS_METRICS_DISABLED: 'true' },
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'x',
+          AWS_SECRET_ACCESS_KEY: 'x',
+          POWERTOOLS_METRICS_DISABLED: 'true',
+        },
         encoding: 'utf8',
       });
       if (r.status !== 0) throw new Error(`import failed: ${r.stderr.slice(0, 500)}`);
@@ -43,10 +49,21 @@ export async function runBundlesBench(log: (line: string) => void): Promise<void
     log(`  ${'function'.padEnd(28)} ${'bundle'.padStart(9)}   ${'import'.padStart(8)}   ${'minus empty'.padStart(11)}`);
     for (const spec of specs) {
       const outfile = path.join(out, spec.name, 'index.mjs');
-      await build({ ...bundling, mainFields: [...bundling.mainFields], external: [...bundling.external], banner: { js: bundling.banner }, entryPoints: [spec.entry], bundle: true, outfile, logLevel: 'error' });
+      await build({
+        ...bundling,
+        mainFields: [...bundling.mainFields],
+        external: [...bundling.external],
+        banner: { js: bundling.banner },
+        entryPoints: [spec.entry],
+        bundle: true,
+        outfile,
+        logLevel: 'error',
+      });
       const size = statSync(outfile).size;
       const imported = timeNode(`await import(${JSON.stringify(pathToFileURL(outfile).href)});`);
-      log(`  ${spec.name.padEnd(28)} ${`${(size / 1024).toFixed(0)} KiB`.padStart(9)}   ${`${imported.toFixed(0)} ms`.padStart(8)}   ${`+${(imported - empty).toFixed(0)} ms`.padStart(11)}`);
+      log(
+        `  ${spec.name.padEnd(28)} ${`${(size / 1024).toFixed(0)} KiB`.padStart(9)}   ${`${imported.toFixed(0)} ms`.padStart(8)}   ${`+${(imported - empty).toFixed(0)} ms`.padStart(11)}`,
+      );
     }
   } finally {
     rmSync(out, { recursive: true, force: true });

@@ -8,7 +8,13 @@ import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
 import { startBenchRuntime } from './bench-runtime.ts';
 
-export interface LoadResult { rps: number; p50: number; p99: number; errors: number; non2xx: number }
+export interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -42,7 +48,9 @@ export async function runGatewayBench(log: (line: string) => void): Promise<void
         `  ${name.padEnd(22)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   errors ${r.errors + r.non2xx}`;
       log(row('bare node:http', baseline));
       log(row('local runtime', local));
-      log(`  ratio (bare / runtime): throughput ${(baseline.rps / local.rps).toFixed(1)}x, p50 ${(local.p50 / Math.max(baseline.p50, 1)).toFixed(1)}x, p99 ${(local.p99 / Math.max(baseline.p99, 1)).toFixed(1)}x`);
+      log(
+        `  ratio (bare / runtime): throughput ${(baseline.rps / local.rps).toFixed(1)}x, p50 ${(local.p50 / Math.max(baseline.p50, 1)).toFixed(1)}x, p99 ${(local.p99 / Math.max(baseline.p99, 1)).toFixed(1)}x`,
+      );
     } finally {
       bare.close();
     }

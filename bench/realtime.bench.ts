@@ -26,7 +26,9 @@ const EXECUTION_TIMEOUT_MS = 30_000;
 
 /** The frame a subscriber receives for a published "round 0" message, to make the baseline send the same bytes. */
 const FRAME_TEMPLATE = JSON.stringify({
-  type: 'event', channel: 'workspace:wsp_AAAAAAAAAAAAAAAAAAAAAAAA', seq: 1,
+  type: 'event',
+  channel: 'workspace:wsp_AAAAAAAAAAAAAAAAAAAAAAAA',
+  seq: 1,
   event: { kind: 'message', at: new Date().toISOString(), data: { userId: 'apikey:key_AAAAAAAAAAAAAAAAAAAAAA', body: 'round 0' } },
 });
 
@@ -89,16 +91,25 @@ async function runtimeFanout(runtime: Runtime, n: number): Promise<{ ms: number 
     for (let round = 0; round <= ROUNDS; round++) {
       const body = `round ${round}`;
       let t0 = 0;
-      const done = allReceive(clients, (text) => text.includes(body), () => t0);
+      const done = allReceive(
+        clients,
+        (text) => text.includes(body),
+        () => t0,
+      );
       t0 = performance.now();
       publisher.send(JSON.stringify({ action: 'publish', channel, data: body }));
       const ms = await done;
       if (round > 0) times.push(ms); // round 0 warms up cold starts and pools
     }
-    await Promise.all([...clients, publisher].map((c) => new Promise((resolve) => {
-      c.once('close', resolve);
-      c.close();
-    })));
+    await Promise.all(
+      [...clients, publisher].map(
+        (c) =>
+          new Promise((resolve) => {
+            c.once('close', resolve);
+            c.close();
+          }),
+      ),
+    );
     return { ms: median(times) };
   }
 }
@@ -124,7 +135,11 @@ async function bareFanout(n: number, frame: string): Promise<number> {
     for (let round = 0; round <= ROUNDS; round++) {
       const body = `round ${round}`;
       let t0 = 0;
-      const done = allReceive(clients, (text) => text.includes(body), () => t0);
+      const done = allReceive(
+        clients,
+        (text) => text.includes(body),
+        () => t0,
+      );
       t0 = performance.now();
       publisher.send(body);
       const ms = await done;
@@ -178,7 +193,10 @@ async function oneExecutionLatency(runtime: Runtime, models: ScriptedModelServer
   let onMessage: (data: Buffer) => void = () => undefined;
   let timer: NodeJS.Timeout | undefined;
   const finished = new Promise<string>((resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`execution ${executionId}: no terminal event within ${EXECUTION_TIMEOUT_MS} ms`)), EXECUTION_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new Error(`execution ${executionId}: no terminal event within ${EXECUTION_TIMEOUT_MS} ms`)),
+      EXECUTION_TIMEOUT_MS,
+    );
     onMessage = (data: Buffer) => {
       const receivedAt = clock();
       const frame = JSON.parse(data.toString());
@@ -238,7 +256,9 @@ async function eventLatency(runtime: Runtime, models: ScriptedModelServer, log: 
     for (let run = 1; run <= LATENCY_EXECUTIONS; run++) latencies.push(...(await oneExecutionLatency(runtime, models, ws, agentId, run)));
     const sent = LATENCY_EXECUTIONS * LATENCY_TOKENS;
     log(`realtime end-to-end event latency: model token sent -> execution.token received by a WebSocket subscriber`);
-    log(`  ${LATENCY_EXECUTIONS} executions x ${LATENCY_TOKENS} tokens (${LATENCY_TOKEN_GAP_MS} ms apart): ${latencies.length} of ${sent} tokens received live   p50 ${percentile(latencies, 50).toFixed(1)} ms   p99 ${percentile(latencies, 99).toFixed(1)} ms   (batches flush every 100 ms or 200 chars)`);
+    log(
+      `  ${LATENCY_EXECUTIONS} executions x ${LATENCY_TOKENS} tokens (${LATENCY_TOKEN_GAP_MS} ms apart): ${latencies.length} of ${sent} tokens received live   p50 ${percentile(latencies, 50).toFixed(1)} ms   p99 ${percentile(latencies, 99).toFixed(1)} ms   (batches flush every 100 ms or 200 chars)`,
+    );
   } finally {
     ws.terminate();
   }
@@ -254,7 +274,9 @@ export async function runRealtimeBench(log: (line: string) => void): Promise<voi
       // The baseline first: the runtime's clients leave $disconnect work behind when they close.
       const bare = await bareFanout(n, FRAME_TEMPLATE);
       const local = await runtimeFanout(runtime, n);
-      log(`  N=${String(n).padEnd(5)} bare ws ${bare.toFixed(1).padStart(8)} ms   local runtime ${local.ms.toFixed(1).padStart(8)} ms   ratio ${(local.ms / Math.max(bare, 0.01)).toFixed(1)}x`);
+      log(
+        `  N=${String(n).padEnd(5)} bare ws ${bare.toFixed(1).padStart(8)} ms   local runtime ${local.ms.toFixed(1).padStart(8)} ms   ratio ${(local.ms / Math.max(bare, 0.01)).toFixed(1)}x`,
+      );
     }
     await eventLatency(runtime, models, log);
   } finally {

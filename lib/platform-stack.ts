@@ -96,7 +96,10 @@ export class PlatformStack extends Stack {
       throttle,
     });
 
-    const corsOrigins = (props.settings?.corsAllowedOrigins ?? '*').split(',').map((o) => o.trim()).filter(Boolean);
+    const corsOrigins = (props.settings?.corsAllowedOrigins ?? '*')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean);
     const shared: SharedResources = {
       prefix,
       stage: props.stage,
@@ -180,7 +183,11 @@ export class PlatformStack extends Stack {
   private acknowledgeCdkOwnedResources(): void {
     const autoDelete = this.node.tryFindChild('Custom::S3AutoDeleteObjectsCustomResourceProvider');
     if (autoDelete) {
-      acknowledge(autoDelete, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', 'CDK-owned auto-delete-objects provider (only with retainData=false): role defined by aws-cdk-lib.');
+      acknowledge(
+        autoDelete,
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        'CDK-owned auto-delete-objects provider (only with retainData=false): role defined by aws-cdk-lib.',
+      );
       acknowledge(autoDelete, 'AwsSolutions-L1', 'CDK-owned auto-delete-objects provider: runtime pinned by aws-cdk-lib.');
     }
   }

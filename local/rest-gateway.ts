@@ -131,7 +131,11 @@ export function createRestGateway(options: RestGatewayOptions): Server {
     const now = new Date();
     const ip = sourceIp(req);
     const { headers, multiValueHeaders } = headerMaps(req);
-    for (const [k, v] of Object.entries({ 'X-Forwarded-For': ip, 'X-Forwarded-Proto': 'http', 'X-Forwarded-Port': String(req.socket.localPort ?? '') })) {
+    for (const [k, v] of Object.entries({
+      'X-Forwarded-For': ip,
+      'X-Forwarded-Proto': 'http',
+      'X-Forwarded-Port': String(req.socket.localPort ?? ''),
+    })) {
       if (!Object.keys(headers).some((h) => h.toLowerCase() === k.toLowerCase())) {
         headers[k] = v;
         multiValueHeaders[k] = [v];
@@ -147,10 +151,21 @@ export function createRestGateway(options: RestGatewayOptions): Server {
       extendedRequestId: requestId,
       httpMethod: method,
       identity: {
-        accessKey: null, accountId: null, apiKey: null, apiKeyId: null, caller: null, clientCert: null,
-        cognitoAuthenticationProvider: null, cognitoAuthenticationType: null, cognitoIdentityId: null,
-        cognitoIdentityPoolId: null, principalOrgId: null, sourceIp: ip, user: null,
-        userAgent: req.headers['user-agent'] ?? null, userArn: null,
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: ip,
+        user: null,
+        userAgent: req.headers['user-agent'] ?? null,
+        userArn: null,
       },
       path: `/${stage}${pathName}`,
       protocol: `HTTP/${req.httpVersion}`,

@@ -139,8 +139,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    const stopOne = ({ name, stop: s }: (typeof stack)[number]) =>
-      s().catch((error: unknown) => warn(`! stopping ${name} failed: ${String(error)}`));
+    const stopOne = ({ name, stop: s }: (typeof stack)[number]) => s().catch((error: unknown) => warn(`! stopping ${name} failed: ${String(error)}`));
     // Scripts should no longer find an instance that is going away; a persistent one keeps its file
     // (the next start reuses the admin key in it).
     if (ephemeral && discoveryFile && discovery) await removeDiscoveryFile(discoveryFile, discovery);
@@ -178,13 +177,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     stack.push({ name: 'DynamoDB', stop: () => close(dynamo) });
     const dynamoUrl = `http://127.0.0.1:${dynamoPort}`;
     const tableNames = await createTables(dynamoUrl, region, stage);
-    info(`✓ DynamoDB         ${dynamoUrl} (dynalite, ${dynamoPath ? `data in ${dynamoPath}` : 'in memory'}; tables ${Object.values(tableNames).join(', ')})`);
+    info(
+      `✓ DynamoDB         ${dynamoUrl} (dynalite, ${dynamoPath ? `data in ${dynamoPath}` : 'in memory'}; tables ${Object.values(tableNames).join(', ')})`,
+    );
 
     // S3 (s3rver; files under dataDir)
     const bucket = `mls-${stage}-files`;
     const s3Dir = path.join(dataDir, 's3');
     await mkdir(s3Dir, { recursive: true });
-    const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3Dir, vhostBuckets: false, configureBuckets: [{ name: bucket }] });
+    const s3 = new S3rver({
+      address: '127.0.0.1',
+      port: 0,
+      silent: true,
+      directory: s3Dir,
+      vhostBuckets: false,
+      configureBuckets: [{ name: bucket }],
+    });
     const s3Address = await s3.run();
     // s3rver's own close() is a plain server.close(): handlers' keep-alive sockets would hold it open.
     stack.push({ name: 'S3', stop: () => (s3.httpServer ? close(s3.httpServer) : s3.close()) });
@@ -209,7 +217,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     info(`✓ REST API         ${restUrl} (${manifest.functions.reduce((n, f) => n + (f.http?.length ?? 0), 0)} routes)`);
 
     // WebSocket gateway + @connections
-    const ws = createWebSocketGateway({ functions: manifest.functions, authorizer: manifest.authorizer, lambdas, stage, region, log: warn, limits: options.websocket, isReady });
+    const ws = createWebSocketGateway({
+      functions: manifest.functions,
+      authorizer: manifest.authorizer,
+      lambdas,
+      stage,
+      region,
+      log: warn,
+      limits: options.websocket,
+      isReady,
+    });
     const wsPort = await listen(ws.server, options.ports?.ws ?? 3001);
     stack.push({ name: 'WebSocket gateway', gateway: true, stop: () => ws.close(STOP_GRACE_MS) });
     const wsUrl = `ws://127.0.0.1:${wsPort}`;
@@ -336,7 +353,11 @@ async function createTables(endpoint: string, region: string, stage: string): Pr
         AttributeDefinitions: [...attributes].map((a) => ({ AttributeName: a, AttributeType: 'S' })),
         KeySchema: keySchema(shape.partitionKey, shape.sortKey),
         ...(shape.indexes?.length && {
-          GlobalSecondaryIndexes: shape.indexes.map((i) => ({ IndexName: i.name, KeySchema: keySchema(i.partitionKey, i.sortKey), Projection: { ProjectionType: 'ALL' } })),
+          GlobalSecondaryIndexes: shape.indexes.map((i) => ({
+            IndexName: i.name,
+            KeySchema: keySchema(i.partitionKey, i.sortKey),
+            Projection: { ProjectionType: 'ALL' },
+          })),
         }),
       };
       // dynalite has no TTL: expired items stay until deleted (handlers must check `ttl` themselves).

@@ -90,7 +90,15 @@ const pascal = (name: string): string => name.replace(/(^|-)(\w)/g, (_, __, c: s
 export async function createStepFunctions(options: StepFunctionsOptions): Promise<{ server: Server; close: () => Promise<void> }> {
   const { lambdas, region, stage, log } = options;
   const byName = new Map(options.functions.map((f) => [f.name, f]));
-  const machines = new Map<string, { spec: StateMachineSpec; machine: StateMachine; definition: StateMachineDefinition; handlers: Record<string, (input: Json, executionArn: string) => Promise<Json>> }>();
+  const machines = new Map<
+    string,
+    {
+      spec: StateMachineSpec;
+      machine: StateMachine;
+      definition: StateMachineDefinition;
+      handlers: Record<string, (input: Json, executionArn: string) => Promise<Json>>;
+    }
+  >();
   const executions = new Map<string, Execution>();
   const tasks = new Map<string, PendingTask>();
 
@@ -179,7 +187,12 @@ export async function createStepFunctions(options: StepFunctionsOptions): Promis
     }
     const startDate = Date.now() / 1000;
     const context = {
-      Execution: { Id: executionArn, Name: name, RoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/local`, StartTime: new Date(startDate * 1000).toISOString() },
+      Execution: {
+        Id: executionArn,
+        Name: name,
+        RoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/local`,
+        StartTime: new Date(startDate * 1000).toISOString(),
+      },
       StateMachine: { Id: body.stateMachineArn, Name: arnName },
       Task: { Token: TOKEN_PLACEHOLDER },
     };
@@ -234,7 +247,11 @@ export async function createStepFunctions(options: StepFunctionsOptions): Promis
         const state = ev.state as { name: string; type: string; input: Json; output?: Json } | undefined;
         switch (ev.type) {
           case 'ExecutionStarted':
-            add('ExecutionStarted', { executionStartedEventDetails: { input: JSON.stringify(ev.input), roleArn: `arn:aws:iam::${ACCOUNT_ID}:role/local` } }, ev.timestamp);
+            add(
+              'ExecutionStarted',
+              { executionStartedEventDetails: { input: JSON.stringify(ev.input), roleArn: `arn:aws:iam::${ACCOUNT_ID}:role/local` } },
+              ev.timestamp,
+            );
             break;
           case 'ExecutionSucceeded':
             add('ExecutionSucceeded', { executionSucceededEventDetails: { output: JSON.stringify(ev.output) } }, ev.timestamp);
@@ -252,10 +269,19 @@ export async function createStepFunctions(options: StepFunctionsOptions): Promis
             add(`${state!.type}StateEntered`, { stateEnteredEventDetails: { name: state!.name, input: JSON.stringify(state!.input) } }, ev.timestamp);
             break;
           case 'StateExited':
-            add(`${state!.type}StateExited`, { stateExitedEventDetails: { name: state!.name, output: JSON.stringify(state!.output ?? null) } }, ev.timestamp);
+            add(
+              `${state!.type}StateExited`,
+              { stateExitedEventDetails: { name: state!.name, output: JSON.stringify(state!.output ?? null) } },
+              ev.timestamp,
+            );
             break;
           case 'StateFailed':
-            if (state!.type === 'Task') add('TaskFailed', { taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error: String(ev.Error), cause: String(ev.Cause) } }, ev.timestamp);
+            if (state!.type === 'Task')
+              add(
+                'TaskFailed',
+                { taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error: String(ev.Error), cause: String(ev.Cause) } },
+                ev.timestamp,
+              );
             break;
           default:
             break;
@@ -304,7 +330,9 @@ export async function createStepFunctions(options: StepFunctionsOptions): Promis
       return {};
     },
     SendTaskFailure: (b) => {
-      taskFor(b.taskToken).reject(new TaskError(typeof b.error === 'string' ? b.error : 'States.TaskFailed', typeof b.cause === 'string' ? b.cause : ''));
+      taskFor(b.taskToken).reject(
+        new TaskError(typeof b.error === 'string' ? b.error : 'States.TaskFailed', typeof b.cause === 'string' ? b.cause : ''),
+      );
       return {};
     },
     SendTaskHeartbeat: (b) => {
@@ -323,7 +351,14 @@ export async function createStepFunctions(options: StepFunctionsOptions): Promis
       executions: [...executions.values()]
         .filter((e) => e.stateMachineArn === b.stateMachineArn && (!b.statusFilter || e.status === b.statusFilter))
         .reverse()
-        .map(({ executionArn, stateMachineArn: sm, name, status, startDate, stopDate }) => ({ executionArn, stateMachineArn: sm, name, status, startDate, ...(stopDate !== undefined && { stopDate }) })),
+        .map(({ executionArn, stateMachineArn: sm, name, status, startDate, stopDate }) => ({
+          executionArn,
+          stateMachineArn: sm,
+          name,
+          status,
+          startDate,
+          ...(stopDate !== undefined && { stopDate }),
+        })),
     }),
     ListStateMachines: () => ({
       stateMachines: [...machines.keys()].map((arn) => ({ stateMachineArn: arn, name: arn.split(':').pop(), type: 'STANDARD', creationDate: 0 })),
@@ -331,14 +366,26 @@ export async function createStepFunctions(options: StepFunctionsOptions): Promis
     DescribeStateMachine: (b) => {
       const entry = machines.get(String(b.stateMachineArn));
       if (!entry) throw new SfnError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(b.stateMachineArn)}'`);
-      return { stateMachineArn: b.stateMachineArn, name: String(b.stateMachineArn).split(':').pop(), status: 'ACTIVE', definition: JSON.stringify(entry.definition), roleArn: `arn:aws:iam::${ACCOUNT_ID}:role/local`, type: 'STANDARD', creationDate: 0 };
+      return {
+        stateMachineArn: b.stateMachineArn,
+        name: String(b.stateMachineArn).split(':').pop(),
+        status: 'ACTIVE',
+        definition: JSON.stringify(entry.definition),
+        roleArn: `arn:aws:iam::${ACCOUNT_ID}:role/local`,
+        type: 'STANDARD',
+        creationDate: 0,
+      };
     },
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const send = (status: number, body: unknown) => {
       const text = JSON.stringify(body);
-      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID(), 'content-length': Buffer.byteLength(text) });
+      res.writeHead(status, {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amzn-requestid': randomUUID(),
+        'content-length': Buffer.byteLength(text),
+      });
       res.end(text);
     };
     const target = String(req.headers['x-amz-target'] ?? '');
@@ -372,12 +419,17 @@ export async function createStepFunctions(options: StepFunctionsOptions): Promis
   return { server, close };
 }
 
-function findState(definition: StateMachineDefinition, name: string): (Record<string, unknown> & { Resource?: string; TimeoutSeconds?: number; TimeoutSecondsPath?: string }) | undefined {
+function findState(
+  definition: StateMachineDefinition,
+  name: string,
+): (Record<string, unknown> & { Resource?: string; TimeoutSeconds?: number; TimeoutSecondsPath?: string }) | undefined {
   for (const [stateName, state] of Object.entries(definition.States)) {
     if (stateName === name && state.Type === 'Task') return state as never;
     const nested = [
       ...((state as { Branches?: StateMachineDefinition[] }).Branches ?? []),
-      ...[(state as { Iterator?: StateMachineDefinition }).Iterator, (state as { ItemProcessor?: StateMachineDefinition }).ItemProcessor].filter((d): d is StateMachineDefinition => !!d),
+      ...[(state as { Iterator?: StateMachineDefinition }).Iterator, (state as { ItemProcessor?: StateMachineDefinition }).ItemProcessor].filter(
+        (d): d is StateMachineDefinition => !!d,
+      ),
     ];
     for (const inner of nested) {
       const found = findState(inner, name);

@@ -241,7 +241,12 @@ export function createWebSocketGateway(options: WebSocketGatewayOptions): WebSoc
       await lambdas.invoke(fn, {
         headers: c.headers,
         multiValueHeaders: c.multiValueHeaders,
-        requestContext: { ...baseContext(c, '$disconnect', 'DISCONNECT'), disconnectStatusCode: code, disconnectReason: reason, authorizer: c.authorizer },
+        requestContext: {
+          ...baseContext(c, '$disconnect', 'DISCONNECT'),
+          disconnectStatusCode: code,
+          disconnectReason: reason,
+          authorizer: c.authorizer,
+        },
         isBase64Encoded: false,
       });
     } catch (error) {

@@ -46,9 +46,7 @@ const main = async (): Promise<void> => {
   const functionName = await findFunctionName();
   const lambda = new LambdaClient({});
   const payload = values.name ? { name: values.name } : {};
-  const result = await lambda.send(
-    new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(payload)) }),
-  );
+  const result = await lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: new TextEncoder().encode(JSON.stringify(payload)) }));
   const body = result.Payload ? new TextDecoder().decode(result.Payload) : '';
   if (result.FunctionError) fail(`${functionName} failed: ${body}`);
   const minted = JSON.parse(body) as { keyId: string; apiKey: string; tenantId: string };

@@ -134,7 +134,13 @@ export const fileIdParams = z.object({ fileId });
 export const createFileBody = z
   .strictObject({
     // Control characters would end up in Content-Disposition and logs.
-    filename: z.string().trim().min(1).max(255).regex(/^[^\p{Cc}]+$/u, 'No control characters').meta({ example: 'diagram.png' }),
+    filename: z
+      .string()
+      .trim()
+      .min(1)
+      .max(255)
+      .regex(/^[^\p{Cc}]+$/u, 'No control characters')
+      .meta({ example: 'diagram.png' }),
     contentType: z.enum(FILE_CONTENT_TYPES),
     sizeBytes: z.int().min(1).max(MAX_FILE_BYTES, `At most ${MAX_FILE_BYTES} bytes (20 MiB)`).meta({ example: 48213 }),
   })
@@ -192,11 +198,10 @@ export const toolList = z.object({ items: z.array(toolInfo) }).meta({ id: 'ToolL
 
 export const MAX_ANALYTICS_DAYS = 366;
 
-export const analyticsQuery = z
-  .object({
-    from: timestamp.optional().meta({ description: 'Start (inclusive) of the window; default: 7 days before `to`' }),
-    to: timestamp.optional().meta({ description: 'End (exclusive) of the window; default: now' }),
-  });
+export const analyticsQuery = z.object({
+  from: timestamp.optional().meta({ description: 'Start (inclusive) of the window; default: 7 days before `to`' }),
+  to: timestamp.optional().meta({ description: 'End (exclusive) of the window; default: now' }),
+});
 
 export const agentAnalytics = z
   .object({

@@ -13,45 +13,68 @@ const fn = (folder: string, file: string): string => `functions/agents/${folder}
 // --- agent definitions ---------------------------------------------------------------------------------
 
 export const createAgentRoute = {
-  method: 'POST', path: '/v1/agents', roles: writers, summary: 'Create an agent (version 1)', tags: ['agents'],
+  method: 'POST',
+  path: '/v1/agents',
+  roles: writers,
+  summary: 'Create an agent (version 1)',
+  tags: ['agents'],
   request: { body: c.createAgentBody },
   responses: { 201: { description: 'Created', schema: c.agent } },
   lambda: { name: 'create-agent', entry: fn('definitions', 'create-agent'), access: { database: true } },
 } satisfies RestEndpoint;
 
 export const listAgentsRoute = {
-  method: 'GET', path: '/v1/agents', summary: "List the tenant's agents (oldest first)", tags: ['agents'],
+  method: 'GET',
+  path: '/v1/agents',
+  summary: "List the tenant's agents (oldest first)",
+  tags: ['agents'],
   request: { query: c.listQuery },
   responses: { 200: { description: 'Page of agents', schema: c.agentPage } },
   lambda: { name: 'list-agents', entry: fn('definitions', 'list-agents'), access: { database: true } },
 } satisfies RestEndpoint;
 
 export const getAgentRoute = {
-  method: 'GET', path: '/v1/agents/{agentId}', summary: 'Get an agent (ETag: its version)', tags: ['agents'],
+  method: 'GET',
+  path: '/v1/agents/{agentId}',
+  summary: 'Get an agent (ETag: its version)',
+  tags: ['agents'],
   request: { params: c.agentIdParams },
   responses: { 200: { description: 'The agent', schema: c.agent } },
   lambda: { name: 'get-agent', entry: fn('definitions', 'get-agent'), access: { database: true } },
 } satisfies RestEndpoint;
 
 export const updateAgentRoute = {
-  method: 'PATCH', path: '/v1/agents/{agentId}', roles: writers,
+  method: 'PATCH',
+  path: '/v1/agents/{agentId}',
+  roles: writers,
   summary: 'Change some fields of an agent; its version grows by one (If-Match / expectedVersion: 409 on a stale version)',
   tags: ['agents'],
   request: { params: c.agentIdParams, body: c.updateAgentBody, headers: c.ifMatchHeaders },
   responses: { 200: { description: 'The updated agent', schema: c.agent } },
-  lambda: { name: 'update-agent', entry: fn('definitions', 'update-agent'), description: 'Updates an agent and records its new version', access: { database: true } },
+  lambda: {
+    name: 'update-agent',
+    entry: fn('definitions', 'update-agent'),
+    description: 'Updates an agent and records its new version',
+    access: { database: true },
+  },
 } satisfies RestEndpoint;
 
 export const deleteAgentRoute = {
-  method: 'DELETE', path: '/v1/agents/{agentId}', roles: writers,
-  summary: 'Delete an agent (its executions and versions are kept)', tags: ['agents'],
+  method: 'DELETE',
+  path: '/v1/agents/{agentId}',
+  roles: writers,
+  summary: 'Delete an agent (its executions and versions are kept)',
+  tags: ['agents'],
   request: { params: c.agentIdParams },
   responses: { 204: { description: 'Deleted' } },
   lambda: { name: 'delete-agent', entry: fn('definitions', 'delete-agent'), access: { database: true } },
 } satisfies RestEndpoint;
 
 export const listAgentVersionsRoute = {
-  method: 'GET', path: '/v1/agents/{agentId}/versions', summary: "An agent's past and current definitions (newest first)", tags: ['agents'],
+  method: 'GET',
+  path: '/v1/agents/{agentId}/versions',
+  summary: "An agent's past and current definitions (newest first)",
+  tags: ['agents'],
   request: { params: c.agentIdParams, query: c.listQuery },
   responses: { 200: { description: 'Page of versions', schema: c.agentVersionPage } },
   lambda: { name: 'list-agent-versions', entry: fn('definitions', 'list-agent-versions'), access: { database: true } },
@@ -60,30 +83,46 @@ export const listAgentVersionsRoute = {
 // --- files, tools, analytics ---------------------------------------------------------------------------
 
 export const createFileRoute = {
-  method: 'POST', path: '/v1/files', roles: writers,
-  summary: 'Register a file and get a presigned upload URL (PUT the bytes there within 15 minutes)', tags: ['files'],
+  method: 'POST',
+  path: '/v1/files',
+  roles: writers,
+  summary: 'Register a file and get a presigned upload URL (PUT the bytes there within 15 minutes)',
+  tags: ['files'],
   request: { body: c.createFileBody },
   responses: { 201: { description: 'Registered; upload pending', schema: c.createdFile } },
   // The presigned PUT carries this function's credentials, so it needs PutObject.
-  lambda: { name: 'create-file', entry: fn('files', 'create-file'), description: 'Registers a file and presigns its upload', access: { database: true, bucket: 'readwrite' } },
+  lambda: {
+    name: 'create-file',
+    entry: fn('files', 'create-file'),
+    description: 'Registers a file and presigns its upload',
+    access: { database: true, bucket: 'readwrite' },
+  },
 } satisfies RestEndpoint;
 
 export const getFileRoute = {
-  method: 'GET', path: '/v1/files/{fileId}', summary: "A file's metadata and a presigned download URL once uploaded", tags: ['files'],
+  method: 'GET',
+  path: '/v1/files/{fileId}',
+  summary: "A file's metadata and a presigned download URL once uploaded",
+  tags: ['files'],
   request: { params: c.fileIdParams },
   responses: { 200: { description: 'The file', schema: c.file } },
   lambda: { name: 'get-file', entry: fn('files', 'get-file'), access: { database: true, bucket: 'read' } },
 } satisfies RestEndpoint;
 
 export const listToolsRoute = {
-  method: 'GET', path: '/v1/tools', summary: 'The tools an agent can be given, with the JSON Schema of their arguments', tags: ['tools'],
+  method: 'GET',
+  path: '/v1/tools',
+  summary: 'The tools an agent can be given, with the JSON Schema of their arguments',
+  tags: ['tools'],
   responses: { 200: { description: 'The catalog', schema: c.toolList } },
   lambda: { name: 'list-tools', entry: fn('tools', 'list-tools'), access: {} },
 } satisfies RestEndpoint;
 
 export const getAgentAnalyticsRoute = {
-  method: 'GET', path: '/v1/analytics/agents/{agentId}',
-  summary: "An agent's runs, success rate, durations, tokens by model, tool usage and top errors in a window", tags: ['analytics'],
+  method: 'GET',
+  path: '/v1/analytics/agents/{agentId}',
+  summary: "An agent's runs, success rate, durations, tokens by model, tool usage and top errors in a window",
+  tags: ['analytics'],
   request: { params: c.agentIdParams, query: c.analyticsQuery },
   responses: { 200: { description: 'Figures for executions created in [from, to)', schema: c.agentAnalytics } },
   lambda: { name: 'get-agent-analytics', entry: fn('analytics', 'get-agent-analytics'), access: { database: true } },
@@ -100,7 +139,10 @@ const providerKeys = { secrets: ['openaiApiKey', 'anthropicApiKey'], settings: [
 const executionTags = ['executions'];
 
 export const startExecutionRoute = {
-  method: 'POST', path: '/v1/agents/{agentId}/executions', roles: writers, tags: executionTags,
+  method: 'POST',
+  path: '/v1/agents/{agentId}/executions',
+  roles: writers,
+  tags: executionTags,
   // Each start runs a model loop: cheap to ask for, costly to serve.
   rateLimit: { perMinute: 120 },
   summary: 'Start an execution of the agent (answers at once; send Idempotency-Key to make retries safe)',
@@ -119,21 +161,34 @@ export const startExecutionRoute = {
 } satisfies RestEndpoint;
 
 export const getExecutionRoute = {
-  method: 'GET', path: '/v1/executions/{executionId}', tags: executionTags, summary: 'An execution',
+  method: 'GET',
+  path: '/v1/executions/{executionId}',
+  tags: executionTags,
+  summary: 'An execution',
   request: { params: x.executionIdParams },
   responses: { 200: { description: 'The execution', schema: x.execution } },
-  lambda: { name: 'get-execution', entry: fn('executions', 'get-execution'), description: 'An execution: status, output, error, usage, duration', access: { database: true } },
+  lambda: {
+    name: 'get-execution',
+    entry: fn('executions', 'get-execution'),
+    description: 'An execution: status, output, error, usage, duration',
+    access: { database: true },
+  },
 } satisfies RestEndpoint;
 
 export const listExecutionStepsRoute = {
-  method: 'GET', path: '/v1/executions/{executionId}/steps', tags: executionTags, summary: "An execution's model and tool steps, in order",
+  method: 'GET',
+  path: '/v1/executions/{executionId}/steps',
+  tags: executionTags,
+  summary: "An execution's model and tool steps, in order",
   request: { params: x.executionIdParams, query: x.listQuery },
   responses: { 200: { description: 'Page of steps', schema: x.executionStepPage } },
   lambda: { name: 'list-execution-steps', entry: fn('executions', 'list-execution-steps'), access: { database: true } },
 } satisfies RestEndpoint;
 
 export const listExecutionEventsRoute = {
-  method: 'GET', path: '/v1/executions/{executionId}/events', tags: executionTags,
+  method: 'GET',
+  path: '/v1/executions/{executionId}/events',
+  tags: executionTags,
   summary: "An execution's events after `afterSeq` (the stream WebSocket subscribers of execution:<id> get)",
   request: { params: x.executionIdParams, query: x.eventsQuery },
   responses: { 200: { description: 'Events, oldest first', schema: x.eventPage } },
@@ -141,7 +196,10 @@ export const listExecutionEventsRoute = {
 } satisfies RestEndpoint;
 
 export const cancelExecutionRoute = {
-  method: 'POST', path: '/v1/executions/{executionId}/cancel', roles: writers, tags: executionTags,
+  method: 'POST',
+  path: '/v1/executions/{executionId}/cancel',
+  roles: writers,
+  tags: executionTags,
   summary: 'Cancel a running execution (repeating it is harmless)',
   request: { params: x.executionIdParams },
   responses: { 200: { description: 'Cancelled', schema: x.execution }, 409: { description: 'Already finished' } },
@@ -154,7 +212,10 @@ export const cancelExecutionRoute = {
 } satisfies RestEndpoint;
 
 export const decideApprovalRoute = {
-  method: 'POST', path: '/v1/executions/{executionId}/approvals', roles: writers, tags: executionTags,
+  method: 'POST',
+  path: '/v1/executions/{executionId}/approvals',
+  roles: writers,
+  tags: executionTags,
   summary: 'Approve or reject the tool call the execution waits on',
   request: { params: x.executionIdParams, body: x.approvalBody },
   responses: { 200: { description: 'Decided; the run goes on', schema: x.execution }, 409: { description: 'Not waiting for approval' } },

@@ -95,9 +95,7 @@ export const eventsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_EVENTS_LIMIT).default(100),
 });
 
-export const channelEvent = z
-  .object({ seq: z.int(), kind: z.string(), at: timestamp, data: z.unknown() })
-  .meta({ id: 'ExecutionEvent' });
+export const channelEvent = z.object({ seq: z.int(), kind: z.string(), at: timestamp, data: z.unknown() }).meta({ id: 'ExecutionEvent' });
 export const eventPage = z
   .object({
     items: z.array(channelEvent),

@@ -62,10 +62,10 @@ export class PgApiKeyRepository implements ApiKeyRepository {
 
   /** False when the tenant has no such key (another tenant's key counts as none). Idempotent. */
   async revoke(tenantId: string, keyId: string): Promise<boolean> {
-    const { rowCount } = await this.#db.query(
-      `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 AND tenant_id = $2`,
-      [keyId, tenantId],
-    );
+    const { rowCount } = await this.#db.query(`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 AND tenant_id = $2`, [
+      keyId,
+      tenantId,
+    ]);
     return (rowCount ?? 0) > 0;
   }
 

@@ -31,7 +31,11 @@ export const createApiKey = (keys: ApiKeyRepository, caller: Principal, input: {
 
 const position = createdAtPosition;
 
-export const listApiKeys = async (keys: ApiKeyRepository, caller: Principal, query: { limit: number; cursor?: string | undefined }): Promise<Page<ApiKeyView>> => {
+export const listApiKeys = async (
+  keys: ApiKeyRepository,
+  caller: Principal,
+  query: { limit: number; cursor?: string | undefined },
+): Promise<Page<ApiKeyView>> => {
   const after = decodeCursor(query.cursor, position);
   const rows = await keys.listByTenant(caller.tenantId, query.limit, after);
   return toPage(rows, query.limit, toApiKeyView, (r) => ({ createdAt: r.createdAt.toISOString(), id: r.keyId }));

@@ -3,6 +3,4 @@ import { apiKeys } from './platform.composition.ts';
 import { listApiKeysRoute } from './platform.manifest.ts';
 import { listApiKeys } from './api-key.service.ts';
 
-export const handler = httpHandler(listApiKeysRoute, async ({ principal, query }) =>
-  ok(await listApiKeys(await apiKeys(), principal, query)),
-);
+export const handler = httpHandler(listApiKeysRoute, async ({ principal, query }) => ok(await listApiKeys(await apiKeys(), principal, query)));

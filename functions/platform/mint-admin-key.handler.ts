@@ -13,7 +13,12 @@ const event = z.object({ name: z.string().trim().min(1).max(100).optional() }).n
 
 export const handler = taskHandler(async (input: unknown): Promise<{ keyId: string; apiKey: string; tenantId: string }> => {
   const parsed = event.safeParse(input);
-  if (!parsed.success) throw new Error(`Invalid event: ${fieldErrorsOf(parsed.error, [], 'event').map((e) => `${e.path}: ${e.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(
+      `Invalid event: ${fieldErrorsOf(parsed.error, [], 'event')
+        .map((e) => `${e.path}: ${e.message}`)
+        .join('; ')}`,
+    );
   const minted = await mintAdminKey(inTransaction, parsed.data?.name ?? 'admin');
   // The secret goes only to the invoker, never to the logs.
   logger.info('Minted admin key', { keyId: minted.keyId, tenantId: minted.tenantId });

@@ -50,7 +50,9 @@ export const buildOpenApiDocument = (functions: FunctionSpec[], info: { title: s
     (fn.http ?? []).forEach((route, index) => {
       const responses: RouteConfig['responses'] = {};
       for (const [status, r] of Object.entries(route.responses ?? { 200: { description: 'OK' } })) {
-        responses[status] = r.schema ? { description: r.description, content: { 'application/json': { schema: r.schema } } } : { description: r.description };
+        responses[status] = r.schema
+          ? { description: r.description, content: { 'application/json': { schema: r.schema } } }
+          : { description: r.description };
       }
       registry.registerPath({
         method: route.method.toLowerCase() as RouteConfig['method'],

@@ -19,39 +19,62 @@ export const authorizer: FunctionSpec = {
 };
 
 export const healthRoute = {
-  method: 'GET', path: '/health', auth: 'none', summary: 'Liveness check', tags,
+  method: 'GET',
+  path: '/health',
+  auth: 'none',
+  summary: 'Liveness check',
+  tags,
   responses: { 200: { description: 'Up', schema: c.healthResponse } },
   lambda: { name: 'health', entry: entry('health'), description: 'Liveness', access: {} },
 } satisfies RestEndpoint;
 
 export const openApiRoute = {
-  method: 'GET', path: '/openapi.json', auth: 'none', summary: 'OpenAPI 3.1 document', tags,
+  method: 'GET',
+  path: '/openapi.json',
+  auth: 'none',
+  summary: 'OpenAPI 3.1 document',
+  tags,
   responses: { 200: { description: 'The OpenAPI document of this API' } },
   lambda: { name: 'get-openapi', entry: entry('get-openapi'), description: 'The OpenAPI 3.1 document, generated from the manifest', access: {} },
 } satisfies RestEndpoint;
 
 export const getMeRoute = {
-  method: 'GET', path: '/v1/me', summary: "The caller's principal", tags,
+  method: 'GET',
+  path: '/v1/me',
+  summary: "The caller's principal",
+  tags,
   responses: { 200: { description: 'Principal', schema: c.principal } },
   lambda: { name: 'get-me', entry: entry('get-me'), access: {} },
 } satisfies RestEndpoint;
 
 export const createApiKeyRoute = {
-  method: 'POST', path: '/v1/api-keys', roles: ['admin'], summary: 'Create an API key (the secret is shown once)', tags,
+  method: 'POST',
+  path: '/v1/api-keys',
+  roles: ['admin'],
+  summary: 'Create an API key (the secret is shown once)',
+  tags,
   request: { body: c.createApiKeyBody },
   responses: { 201: { description: 'Created', schema: c.createdApiKey } },
   lambda: { name: 'create-api-key', entry: entry('create-api-key'), access: { database: true } },
 } satisfies RestEndpoint;
 
 export const listApiKeysRoute = {
-  method: 'GET', path: '/v1/api-keys', roles: ['admin'], summary: "List the tenant's API keys", tags,
+  method: 'GET',
+  path: '/v1/api-keys',
+  roles: ['admin'],
+  summary: "List the tenant's API keys",
+  tags,
   request: { query: c.listQuery },
   responses: { 200: { description: 'Page of keys', schema: c.apiKeyPage } },
   lambda: { name: 'list-api-keys', entry: entry('list-api-keys'), access: { database: true } },
 } satisfies RestEndpoint;
 
 export const revokeApiKeyRoute = {
-  method: 'DELETE', path: '/v1/api-keys/{keyId}', roles: ['admin'], summary: 'Revoke an API key', tags,
+  method: 'DELETE',
+  path: '/v1/api-keys/{keyId}',
+  roles: ['admin'],
+  summary: 'Revoke an API key',
+  tags,
   request: { params: c.keyIdParams },
   responses: { 204: { description: 'Revoked (also when it already was)' } },
   lambda: {
@@ -63,14 +86,22 @@ export const revokeApiKeyRoute = {
 } satisfies RestEndpoint;
 
 export const createTenantRoute = {
-  method: 'POST', path: '/v1/tenants', roles: ['admin'], summary: 'Create a tenant with its first admin key (platform admins)', tags,
+  method: 'POST',
+  path: '/v1/tenants',
+  roles: ['admin'],
+  summary: 'Create a tenant with its first admin key (platform admins)',
+  tags,
   request: { body: c.createTenantBody },
   responses: { 201: { description: 'Created', schema: c.createdTenant } },
   lambda: { name: 'create-tenant', entry: entry('create-tenant'), access: { database: true } },
 } satisfies RestEndpoint;
 
 export const listTenantsRoute = {
-  method: 'GET', path: '/v1/tenants', roles: ['admin'], summary: 'List tenants (platform admins)', tags,
+  method: 'GET',
+  path: '/v1/tenants',
+  roles: ['admin'],
+  summary: 'List tenants (platform admins)',
+  tags,
   request: { query: c.listQuery },
   responses: { 200: { description: 'Page of tenants', schema: c.tenantPage } },
   lambda: { name: 'list-tenants', entry: entry('list-tenants'), access: { database: true } },

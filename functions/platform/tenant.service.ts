@@ -44,7 +44,11 @@ export const createTenant = async (
 
 const position = createdAtPosition;
 
-export const listTenants = async (tenants: TenantRepository, caller: Principal, query: { limit: number; cursor?: string | undefined }): Promise<Page<TenantView>> => {
+export const listTenants = async (
+  tenants: TenantRepository,
+  caller: Principal,
+  query: { limit: number; cursor?: string | undefined },
+): Promise<Page<TenantView>> => {
   requirePlatformAdmin(caller);
   const rows = await tenants.list(query.limit, decodeCursor(query.cursor, position));
   return toPage(rows, query.limit, toTenantView, (t) => ({ createdAt: t.createdAt.toISOString(), id: t.tenantId }));

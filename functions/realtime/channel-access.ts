@@ -35,7 +35,8 @@ export const kindOf = (kinds: ChannelKinds, name: string): { kind: ChannelKind; 
  */
 export const resolveChannel = async (kinds: ChannelKinds, caller: Principal, name: string, access: ChannelAccess): Promise<ResolvedChannel> => {
   const { kind, id } = kindOf(kinds, name);
-  if (access === 'write' && !kind.publish) throw new ForbiddenError(`${kind.kind} channels are written by the platform; clients cannot publish on them`);
+  if (access === 'write' && !kind.publish)
+    throw new ForbiddenError(`${kind.kind} channels are written by the platform; clients cannot publish on them`);
   await kind.authorize?.(caller, id, access);
   return { name, log: logNameOf(kind, id, caller.tenantId), kind };
 };

@@ -92,10 +92,12 @@ export class ChannelFanout implements EventFanout {
         const outcome = await this.#poster.post(sub.connectionId, text);
         if (outcome === 'gone') {
           result.gone++;
-          pruned.push(...(await this.#connections.removeConnection(sub.connectionId).catch((error: unknown) => {
-            logger.warn('Could not remove a gone connection', { connectionId: sub.connectionId, error: error as Error });
-            return [];
-          })));
+          pruned.push(
+            ...(await this.#connections.removeConnection(sub.connectionId).catch((error: unknown) => {
+              logger.warn('Could not remove a gone connection', { connectionId: sub.connectionId, error: error as Error });
+              return [];
+            })),
+          );
           return;
         }
         if (outcome === 'failed') result.failed++;

@@ -7,6 +7,8 @@ import { connections } from './realtime.composition.ts';
 export const handler = wsHandler(async (event) => {
   const principal = principalFrom(event.requestContext.authorizer);
   const connectedAt = new Date(event.requestContext.connectedAt ?? Date.now());
-  await connections().put(connectionItem(event.requestContext.connectionId, principal, connectedAt, credentialExpiryFrom(event.requestContext.authorizer)));
+  await connections().put(
+    connectionItem(event.requestContext.connectionId, principal, connectedAt, credentialExpiryFrom(event.requestContext.authorizer)),
+  );
   return { statusCode: 200, body: '' };
 });

@@ -76,7 +76,11 @@ export class DynamoConnectionRepository implements ConnectionRepository {
   }
 
   /** The items of one gsi1 partition that `keep` accepts, following pages until `limit` (or the end). */
-  async #queryIndex<T extends Record<string, unknown>>(partition: string, keep: (item: Record<string, unknown>) => item is T, limit?: number): Promise<T[]> {
+  async #queryIndex<T extends Record<string, unknown>>(
+    partition: string,
+    keep: (item: Record<string, unknown>) => item is T,
+    limit?: number,
+  ): Promise<T[]> {
     const items: T[] = [];
     let start: Record<string, unknown> | undefined;
     do {

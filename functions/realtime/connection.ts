@@ -80,7 +80,6 @@ export const subscriptionItem = (
 export const isSubscription = (item: Record<string, unknown>): item is SubscriptionItem & Record<string, unknown> =>
   typeof item.sk === 'string' && item.sk.startsWith('sub#');
 
-
 /** The storage port of connections and subscriptions. */
 export interface ConnectionRepository {
   put(item: ConnectionItem): Promise<void>;

@@ -47,7 +47,11 @@ export const replyTo = (body: string | undefined): { type: 'pong' } | ErrorFrame
   const result = frame.safeParse(parsed);
   if (!result.success) return errorFrame(400, 'Missing action', 'Frames need a string "action", e.g. {"action":"ping"}');
   if (result.data.action === 'ping') return { type: 'pong' };
-  return errorFrame(400, 'Unknown action', `Unknown action "${result.data.action.slice(0, 64)}"; use subscribe, unsubscribe, publish, presence or ping`);
+  return errorFrame(
+    400,
+    'Unknown action',
+    `Unknown action "${result.data.action.slice(0, 64)}"; use subscribe, unsubscribe, publish, presence or ping`,
+  );
 };
 
 // ---- client frames of the routed actions ----
@@ -94,9 +98,7 @@ export const parseFrame = <S extends z.ZodType>(body: string | undefined, schema
   const unsafe = unsafeStrings(parsed);
   const result = unsafe.length > 0 ? undefined : schema.safeParse(parsed);
   if (result?.success) return result.data;
-  const errors = result
-    ? fieldErrorsOf(result.error, [], '(frame)')
-    : unsafe.map((e) => ({ ...e, path: e.path === '(root)' ? '(frame)' : e.path }));
+  const errors = result ? fieldErrorsOf(result.error, [], '(frame)') : unsafe.map((e) => ({ ...e, path: e.path === '(root)' ? '(frame)' : e.path }));
   throw new ValidationError(`${errors.length} invalid field(s): ${errors.map((e) => e.path).join(', ')}`, errors);
 };
 
@@ -142,7 +144,12 @@ export interface EventFrame {
  * path to read it, when its channel kind has one). The kinds name the channel as clients know it.
  */
 export const eventFrameText = (event: ChannelEvent, kinds: ChannelKinds): string => {
-  const full: EventFrame = { type: 'event', channel: publicNameOf(kinds, event.channel), seq: event.seq, event: { kind: event.kind, at: event.at, data: event.data } };
+  const full: EventFrame = {
+    type: 'event',
+    channel: publicNameOf(kinds, event.channel),
+    seq: event.seq,
+    event: { kind: event.kind, at: event.at, data: event.data },
+  };
   const text = JSON.stringify(full);
   if (Buffer.byteLength(text, 'utf8') <= MAX_EVENT_FRAME_BYTES) return text;
   const fetch = fetchPathOf(kinds, event.channel, event.seq);
@@ -151,7 +158,13 @@ export const eventFrameText = (event: ChannelEvent, kinds: ChannelKinds): string
 };
 
 /** Presence is kept for resource channels only (workspaces), whose public and log names are the same. */
-export const presenceEventFrame = (channel: string, kind: 'presence.join' | 'presence.leave', userId: string, connectionId: string, at = new Date()): EventFrame => ({
+export const presenceEventFrame = (
+  channel: string,
+  kind: 'presence.join' | 'presence.leave',
+  userId: string,
+  connectionId: string,
+  at = new Date(),
+): EventFrame => ({
   type: 'event',
   channel,
   event: { kind, at: at.toISOString(), data: { userId, connectionId } },

@@ -41,4 +41,5 @@ export const fanout = (): ChannelFanout => (channelFanout ??= new ChannelFanout(
 export const credentialStatus = (): CredentialStatus => platformCredentialStatus();
 
 /** Publishing stores, then fans out with the same port the other domains use (push failures logged, not thrown). */
-export const channelEvents = async (): Promise<ChannelEventStore> => new ChannelEventStore(await getPool(), createEventFanout({ channels: channels() }));
+export const channelEvents = async (): Promise<ChannelEventStore> =>
+  new ChannelEventStore(await getPool(), createEventFanout({ channels: channels() }));

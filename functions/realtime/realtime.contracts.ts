@@ -9,7 +9,9 @@ import { idSchema } from '#shared/ids.ts';
 export const WORKSPACE_ROLES = ['owner', 'editor', 'viewer'] as const;
 export type WorkspaceRole = (typeof WORKSPACE_ROLES)[number];
 
-export const workspaceRole = z.enum(WORKSPACE_ROLES).meta({ id: 'WorkspaceRole', description: 'owner > editor > viewer; editors and owners may publish' });
+export const workspaceRole = z
+  .enum(WORKSPACE_ROLES)
+  .meta({ id: 'WorkspaceRole', description: 'owner > editor > viewer; editors and owners may publish' });
 
 const timestamp = z.iso.datetime({ offset: true });
 const name = z.string().trim().min(1).max(100);
@@ -56,9 +58,20 @@ export const member = z
 export const memberPage = pageSchema(member).meta({ id: 'WorkspaceMemberPage' });
 
 export const messagesQuery = z.object({
-  before: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional()
-    .meta({ description: 'Only messages with a seq below this (the previous page\'s nextCursor)', example: 120 }),
-  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(50).meta({ description: `Page size, 1-${MAX_LIMIT}` }),
+  before: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(Number.MAX_SAFE_INTEGER)
+    .optional()
+    .meta({ description: "Only messages with a seq below this (the previous page's nextCursor)", example: 120 }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_LIMIT)
+    .default(50)
+    .meta({ description: `Page size, 1-${MAX_LIMIT}` }),
 });
 
 export const message = z

@@ -68,11 +68,7 @@ export type EndConnectionPorts = Pick<RealtimePorts, 'subscriptions' | 'fanout' 
  * Ends a connection whose credentials no longer hold: tells the client why, forgets its subscriptions (its
  * workspaces see it leave), then closes it through the @connections API. Its `$disconnect` finds nothing left.
  */
-export const endConnection = async (
-  ports: EndConnectionPorts,
-  connectionId: string,
-  frameId?: string,
-): Promise<void> => {
+export const endConnection = async (ports: EndConnectionPorts, connectionId: string, frameId?: string): Promise<void> => {
   await ports.send(connectionId, JSON.stringify(errorFrameFrom(new UnauthorizedError(STALE_CREDENTIALS_DETAIL), frameId)));
   await disconnect(ports, connectionId);
   await ports.close(connectionId);
@@ -128,7 +124,11 @@ export const subscribe = async (
   }
   const headSeq = await ports.events.head(channel.log);
   if (channel.kind.presence) {
-    await ports.fanout.pushPresence(principal.tenantId, channel.log, presenceEventFrame(channel.log, 'presence.join', principal.userId, connectionId));
+    await ports.fanout.pushPresence(
+      principal.tenantId,
+      channel.log,
+      presenceEventFrame(channel.log, 'presence.join', principal.userId, connectionId),
+    );
   }
   return { type: 'subscribed', channel: channel.name, headSeq, replayed, complete };
 };
@@ -149,7 +149,9 @@ export const unsubscribe = async (ports: RealtimePorts, caller: Caller, frame: {
 export const publish = async (ports: RealtimePorts, caller: Caller, frame: { channel: string; data: unknown }): Promise<object> => {
   const { principal } = caller;
   const channel = await resolveChannel(ports.channels, principal, frame.channel, 'write');
-  const [stored] = await ports.events.append(principal.tenantId, channel.log, [{ kind: MESSAGE_KIND, data: { userId: principal.userId, body: frame.data } }]);
+  const [stored] = await ports.events.append(principal.tenantId, channel.log, [
+    { kind: MESSAGE_KIND, data: { userId: principal.userId, body: frame.data } },
+  ]);
   return { type: 'published', channel: channel.name, seq: stored!.seq };
 };
 
@@ -157,7 +159,9 @@ export const presence = async (ports: RealtimePorts, caller: Caller, frame: { ch
   const channel = await resolveChannel(ports.channels, caller.principal, frame.channel, 'read');
   if (!channel.kind.presence) {
     const kept = [...ports.channels.values()].filter((k) => k.presence).map((k) => `${k.kind}:<id>`);
-    throw new BadRequestError(`Presence is not kept for ${channel.kind.kind} channels`, [{ path: 'channel', message: `Expected ${kept.join(' or ')}` }]);
+    throw new BadRequestError(`Presence is not kept for ${channel.kind.kind} channels`, [
+      { path: 'channel', message: `Expected ${kept.join(' or ')}` },
+    ]);
   }
   const members = new Map<string, string[]>();
   for (const sub of await ports.subscriptions.subscribersOf(channel.log)) {

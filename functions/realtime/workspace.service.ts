@@ -41,7 +41,11 @@ const position = z.object({ at: cursorTimestamp, id: cursorId });
 export const createWorkspace = async (repo: WorkspaceRepository, caller: Principal, input: { name: string }): Promise<WorkspaceView> =>
   toWorkspaceView(await repo.create({ workspaceId: newWorkspaceId(), tenantId: caller.tenantId, name: input.name, createdBy: caller.userId }));
 
-export const listWorkspaces = async (repo: WorkspaceRepository, caller: Principal, query: { limit: number; cursor?: string | undefined }): Promise<Page<WorkspaceView>> => {
+export const listWorkspaces = async (
+  repo: WorkspaceRepository,
+  caller: Principal,
+  query: { limit: number; cursor?: string | undefined },
+): Promise<Page<WorkspaceView>> => {
   const after = decodeCursor(query.cursor, position);
   const rows = await repo.list(caller.tenantId, caller.userId, caller.roles.includes('admin'), query.limit, after);
   return toPage(rows, query.limit, toWorkspaceView, (w) => ({ at: w.createdAt.toISOString(), id: w.workspaceId }));
@@ -62,12 +66,22 @@ export const deleteWorkspace = async (repo: WorkspaceRepository, live: LiveSubsc
   await live.dropChannel(workspaceChannel(workspaceId));
 };
 
-export const addMember = async (repo: WorkspaceRepository, caller: Principal, workspaceId: string, input: { userId: string; role: WorkspaceRole }): Promise<MemberView> => {
+export const addMember = async (
+  repo: WorkspaceRepository,
+  caller: Principal,
+  workspaceId: string,
+  input: { userId: string; role: WorkspaceRole },
+): Promise<MemberView> => {
   await requireWorkspace(repo, caller, workspaceId, 'owner');
   return toMemberView(await repo.addMember(workspaceId, { ...input, addedBy: caller.userId }));
 };
 
-export const listMembers = async (repo: WorkspaceRepository, caller: Principal, workspaceId: string, query: { limit: number; cursor?: string | undefined }): Promise<Page<MemberView>> => {
+export const listMembers = async (
+  repo: WorkspaceRepository,
+  caller: Principal,
+  workspaceId: string,
+  query: { limit: number; cursor?: string | undefined },
+): Promise<Page<MemberView>> => {
   await requireWorkspace(repo, caller, workspaceId, 'viewer');
   const after = decodeCursor(query.cursor, position);
   const rows = await repo.listMembers(workspaceId, query.limit, after);
@@ -75,7 +89,13 @@ export const listMembers = async (repo: WorkspaceRepository, caller: Principal, 
 };
 
 /** Owners and tenant admins remove anyone; any member may remove themself (leave). */
-export const removeMember = async (repo: WorkspaceRepository, live: LiveSubscriptions, caller: Principal, workspaceId: string, userId: string): Promise<void> => {
+export const removeMember = async (
+  repo: WorkspaceRepository,
+  live: LiveSubscriptions,
+  caller: Principal,
+  workspaceId: string,
+  userId: string,
+): Promise<void> => {
   const workspace = await requireWorkspace(repo, caller, workspaceId, 'viewer');
   if (userId !== caller.userId && workspace.actingRole !== 'owner') throw new ForbiddenError('Only owners remove other members');
   const outcome = await repo.removeMember(workspaceId, userId);

@@ -47,11 +47,18 @@ export const endIfCredentialsLapsed = async (event: WebSocketEvent, caller: Call
   logger.info('Credentials lapsed; closing the connection', { userId: caller.principal.userId });
   const api = connectionsApi();
   const send = (connectionId: string, text: string) => api.post(connectionId, text);
-  await endConnection({ subscriptions: connections(), fanout: fanout(), send, close: (id) => api.close(id) }, caller.connectionId, frameIdOf(event.body));
+  await endConnection(
+    { subscriptions: connections(), fanout: fanout(), send, close: (id) => api.close(id) },
+    caller.connectionId,
+    frameIdOf(event.body),
+  );
   return true;
 };
 
-export const wsAction = <S extends z.ZodType>(schema: S, useCase: (ports: RealtimePorts, caller: Caller, frame: z.output<S>) => Promise<object | undefined>) =>
+export const wsAction = <S extends z.ZodType>(
+  schema: S,
+  useCase: (ports: RealtimePorts, caller: Caller, frame: z.output<S>) => Promise<object | undefined>,
+) =>
   wsHandler(async (event) => {
     const { connectionId } = event.requestContext;
     const id = frameIdOf(event.body);

@@ -28,8 +28,13 @@ export interface EventFanout {
 /** For places with no live listeners (tests of storage alone, batch jobs): events are stored, not pushed. */
 export const storeOnly: EventFanout = { fanOut: async () => undefined };
 
-
-interface EventRow { channel: string; seq: string; kind: string; at: Date; data: unknown }
+interface EventRow {
+  channel: string;
+  seq: string;
+  kind: string;
+  at: Date;
+  data: unknown;
+}
 
 const toEvent = (row: EventRow): ChannelEvent => ({
   channel: row.channel,

@@ -135,7 +135,8 @@ const rateLimiting = (route: HttpRoute): middy.MiddlewareObj<APIGatewayProxyEven
     label: `for ${route.method} ${route.path}`,
   };
   // Per request (the local runtime serves requests of one handler concurrently), so kept on middy's request.
-  const stash = (request: middy.Request<APIGatewayProxyEvent, APIGatewayProxyResult>) => request.internal as { rateLimitHeaders?: Record<string, string> };
+  const stash = (request: middy.Request<APIGatewayProxyEvent, APIGatewayProxyResult>) =>
+    request.internal as { rateLimitHeaders?: Record<string, string> };
   const addHeaders = (request: middy.Request<APIGatewayProxyEvent, APIGatewayProxyResult>): void => {
     const headers = stash(request).rateLimitHeaders;
     if (headers && request.response) request.response.headers = { ...request.response.headers, ...headers };
@@ -168,7 +169,10 @@ const rateLimiting = (route: HttpRoute): middy.MiddlewareObj<APIGatewayProxyEven
   };
 };
 
-const corsOrigins = (process.env[settings.corsAllowedOrigins.env] || '*').split(',').map((o) => o.trim()).filter(Boolean);
+const corsOrigins = (process.env[settings.corsAllowedOrigins.env] || '*')
+  .split(',')
+  .map((o) => o.trim())
+  .filter(Boolean);
 
 /** The headers a route declares, by their lower-case names (HTTP header names are case-insensitive). */
 const declaredHeaders = (route: HttpRoute, event: APIGatewayProxyEvent): Record<string, string> | undefined => {
@@ -202,11 +206,15 @@ export const httpHandler = <R extends HttpRoute>(route: R, useCase: UseCase<R>) 
     return json(result.status, result.body, 'application/json', result.headers);
   };
 
-  return baseHandler<APIGatewayProxyEvent, APIGatewayProxyResult>({ correlationId: (event) => event.requestContext?.requestId })
-    .use(httpCors({ origins: corsOrigins, headers: cors.allowHeaders.join(','), exposeHeaders: cors.exposeHeaders.join(','), methods: route.method }))
-    .use(statusMetric())
-    // Before problemErrors: its onError (which runs first) builds the 429 this one then adds headers to.
-    .use(rateLimiting(route))
-    .use(problemErrors())
-    .handler(core);
+  return (
+    baseHandler<APIGatewayProxyEvent, APIGatewayProxyResult>({ correlationId: (event) => event.requestContext?.requestId })
+      .use(
+        httpCors({ origins: corsOrigins, headers: cors.allowHeaders.join(','), exposeHeaders: cors.exposeHeaders.join(','), methods: route.method }),
+      )
+      .use(statusMetric())
+      // Before problemErrors: its onError (which runs first) builds the 429 this one then adds headers to.
+      .use(rateLimiting(route))
+      .use(problemErrors())
+      .handler(core)
+  );
 };

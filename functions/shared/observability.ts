@@ -31,10 +31,9 @@ export { MetricUnit };
  * every invocation publishes at least one metric (Powertools warns on empty flushes) and dashboards get a
  * success/failure count per kind of handler.
  */
-export const baseHandler = <E, R>(options: {
-  correlationId?: (event: E) => string | undefined;
-  outcome?: { success: string; failure: string };
-} = {}) => {
+export const baseHandler = <E, R>(
+  options: { correlationId?: (event: E) => string | undefined; outcome?: { success: string; failure: string } } = {},
+) => {
   const outcome = options.outcome;
   return middy<E, R, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))

@@ -10,12 +10,16 @@ export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 100;
 
 // Unknown query parameters are ignored (cache busters, tracking), unlike unknown body fields.
-export const listQuery = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(DEFAULT_LIMIT)
-      .meta({ description: `Page size, 1-${MAX_LIMIT}`, example: DEFAULT_LIMIT }),
-    cursor: z.string().min(1).max(512).optional().meta({ description: 'Opaque cursor from a previous page (`nextCursor`)' }),
-  });
+export const listQuery = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_LIMIT)
+    .default(DEFAULT_LIMIT)
+    .meta({ description: `Page size, 1-${MAX_LIMIT}`, example: DEFAULT_LIMIT }),
+  cursor: z.string().min(1).max(512).optional().meta({ description: 'Opaque cursor from a previous page (`nextCursor`)' }),
+});
 
 export interface Page<T> {
   items: T[];
@@ -63,7 +67,12 @@ export const decodeCursor = <T>(cursor: string | undefined, shape: z.ZodType<T>)
 };
 
 /** Builds a page from `limit + 1` fetched rows: the extra row only says that another page exists. */
-export const toPage = <Row, Item>(rows: Row[], limit: number, item: (row: Row) => Item, position: (row: Row) => Record<string, string | number>): Page<Item> => {
+export const toPage = <Row, Item>(
+  rows: Row[],
+  limit: number,
+  item: (row: Row) => Item,
+  position: (row: Row) => Record<string, string | number>,
+): Page<Item> => {
   const hasMore = rows.length > limit;
   const pageRows = hasMore ? rows.slice(0, limit) : rows;
   const last = pageRows.at(-1);

@@ -34,10 +34,7 @@ export const principalFrom = (authorizer: AuthorizerContext): Principal => {
 };
 
 /** What the authorizer returns as `context`: primitives only; `expiresAt` (epoch seconds) when the credential expires. */
-export const toAuthorizerContext = (
-  p: Principal,
-  expiresAt?: number,
-): { userId: string; tenantId: string; roles: string; expiresAt?: number } => ({
+export const toAuthorizerContext = (p: Principal, expiresAt?: number): { userId: string; tenantId: string; roles: string; expiresAt?: number } => ({
   userId: p.userId,
   tenantId: p.tenantId,
   roles: p.roles.join(','),

@@ -68,7 +68,10 @@ export const cors = {
 export const settings: Record<SettingName, { env: string; description: string }> = {
   openaiBaseUrl: { env: 'OPENAI_BASE_URL', description: 'OpenAI-compatible server for the openai provider (default: the public API)' },
   anthropicBaseUrl: { env: 'ANTHROPIC_BASE_URL', description: 'Anthropic API base URL (default: the public API)' },
-  httpToolAllowedHosts: { env: 'HTTP_TOOL_ALLOWED_HOSTS', description: "Hosts the http_request tool may call (comma-separated; empty: the tool is off)" },
+  httpToolAllowedHosts: {
+    env: 'HTTP_TOOL_ALLOWED_HOSTS',
+    description: 'Hosts the http_request tool may call (comma-separated; empty: the tool is off)',
+  },
   oidcIssuer: { env: 'OIDC_ISSUER', description: 'Also accept JWTs from this OIDC issuer (verified against its JWKS)' },
   oidcAudience: { env: 'OIDC_AUDIENCE', description: "Required `aud` of the OIDC issuer's tokens" },
   oidcJwksUrl: { env: 'OIDC_JWKS_URL', description: "The issuer's JWKS, when not at <issuer>/.well-known/jwks.json (Okta, Entra, Google...)" },

@@ -8,7 +8,10 @@ import { baseHandler } from './observability.ts';
 
 const DEADLINE_MARGIN_MS = 5_000;
 
-export const taskHandler = <I, O>(useCase: (input: I, signal: AbortSignal) => Promise<O>, options: { correlationId?: (input: I) => string | undefined } = {}) =>
+export const taskHandler = <I, O>(
+  useCase: (input: I, signal: AbortSignal) => Promise<O>,
+  options: { correlationId?: (input: I) => string | undefined } = {},
+) =>
   baseHandler<I, O>({ ...options, outcome: { success: 'TaskSucceeded', failure: 'TaskFailed' } }).handler(async (input, context) => {
     const remaining = context.getRemainingTimeInMillis?.() ?? 60_000;
     const signal = AbortSignal.timeout(Math.max(1_000, remaining - DEADLINE_MARGIN_MS));

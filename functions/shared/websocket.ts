@@ -3,7 +3,12 @@
  * and the one @connections client (`@aws-sdk/client-apigatewaymanagementapi` against WEBSOCKET_CALLBACK_URL)
  * through which every function posts frames to and closes connections, replies and fan-out alike.
  */
-import { ApiGatewayManagementApiClient, DeleteConnectionCommand, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import {
+  ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
+  GoneException,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { baseHandler, logger } from './observability.ts';
 import { env } from './resources.ts';

@@ -50,9 +50,15 @@ export interface FunctionsProps {
   shared: SharedResources;
 }
 
-const DYNAMODB_READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable'];
+const DYNAMODB_READ = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+];
 const DYNAMODB_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
-
 
 /**
  * One NodejsFunction per manifest entry of a stack. Everything a function may touch is derived from its
@@ -120,7 +126,13 @@ export class DomainFunctions extends Construct {
         // Lambda manages the function's ENIs with the execution role; these EC2 actions take no resource ARN.
         role.addToPolicy(
           new iam.PolicyStatement({
-            actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+            actions: [
+              'ec2:CreateNetworkInterface',
+              'ec2:DescribeNetworkInterfaces',
+              'ec2:DeleteNetworkInterface',
+              'ec2:AssignPrivateIpAddresses',
+              'ec2:UnassignPrivateIpAddresses',
+            ],
             resources: ['*'],
           }),
         );
@@ -150,7 +162,11 @@ export class DomainFunctions extends Construct {
           resources: [objects],
         }),
       );
-      acknowledgeWildcardResource(role, objects, 'Object keys are chosen at run time (per tenant and upload); the statement is limited to this one bucket and to the object actions the manifest entry asks for.');
+      acknowledgeWildcardResource(
+        role,
+        objects,
+        'Object keys are chosen at run time (per tenant and upload); the statement is limited to this one bucket and to the object actions the manifest entry asks for.',
+      );
     }
 
     for (const secretName of access.secrets ?? []) {
@@ -165,8 +181,18 @@ export class DomainFunctions extends Construct {
 
     for (const machine of access.stateMachines ?? []) {
       const name = props.stateMachineName(machine);
-      const machineArn = stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-      const executionArn = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${name}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+      const machineArn = stack.formatArn({
+        service: 'states',
+        resource: 'stateMachine',
+        resourceName: name,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+      const executionArn = stack.formatArn({
+        service: 'states',
+        resource: 'execution',
+        resourceName: `${name}:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
       environment[stateMachineEnv(machine)] = machineArn;
       role.addToPolicy(
         new iam.PolicyStatement({
@@ -174,8 +200,17 @@ export class DomainFunctions extends Construct {
           resources: [machineArn],
         }),
       );
-      role.addToPolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution', 'states:StopExecution', 'states:GetExecutionHistory'], resources: [executionArn] }));
-      acknowledgeWildcardResource(role, executionArn, `Execution names are generated per run; the statement covers executions of the ${name} state machine only.`);
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['states:DescribeExecution', 'states:StopExecution', 'states:GetExecutionHistory'],
+          resources: [executionArn],
+        }),
+      );
+      acknowledgeWildcardResource(
+        role,
+        executionArn,
+        `Execution names are generated per run; the statement covers executions of the ${name} state machine only.`,
+      );
     }
 
     if (access.websocketManagement) {
@@ -187,7 +222,11 @@ export class DomainFunctions extends Construct {
         arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
       });
       role.addToPolicy(new iam.PolicyStatement({ actions: ['execute-api:ManageConnections'], resources: [connectionsArn] }));
-      acknowledgeWildcardResource(role, connectionsArn, 'Connection ids are assigned by API Gateway at connect time; the statement covers the @connections API of this WebSocket API stage only.');
+      acknowledgeWildcardResource(
+        role,
+        connectionsArn,
+        'Connection ids are assigned by API Gateway at connect time; the statement covers the @connections API of this WebSocket API stage only.',
+      );
     }
 
     acknowledge(

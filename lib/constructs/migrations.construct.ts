@@ -54,6 +54,10 @@ export class Migrations extends Construct {
 export const acknowledgeTriggerProvider = (stackScope: IConstruct): void => {
   const provider = stackScope.node.tryFindChild('AWSCDK.TriggerCustomResourceProviderCustomResourceProvider');
   if (!provider) return;
-  acknowledge(provider, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', 'CDK-owned trigger provider: its role is defined by aws-cdk-lib (basic execution role only, plus lambda:InvokeFunction on the migrate function).');
+  acknowledge(
+    provider,
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    'CDK-owned trigger provider: its role is defined by aws-cdk-lib (basic execution role only, plus lambda:InvokeFunction on the migrate function).',
+  );
   acknowledge(provider, 'AwsSolutions-L1', 'CDK-owned trigger provider: its runtime is pinned by aws-cdk-lib, not by this stack.');
 };

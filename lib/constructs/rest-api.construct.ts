@@ -204,7 +204,11 @@ export class PlatformRestApi extends Construct {
         if (route.auth === 'none') {
           acknowledge(method, 'AwsSolutions-APIG4', `${route.method} ${route.path} is public by design (auth: 'none' in the manifest).`);
         }
-        acknowledge(method, 'AwsSolutions-COG4', 'Authentication is the platform Lambda REQUEST authorizer (HS256 JWT, OIDC JWKS or API key), not a Cognito user pool.');
+        acknowledge(
+          method,
+          'AwsSolutions-COG4',
+          'Authentication is the platform Lambda REQUEST authorizer (HS256 JWT, OIDC JWKS or API key), not a Cognito user pool.',
+        );
       }
     }
     for (const resource of local.values()) this.acknowledgePreflight(resource);
@@ -219,7 +223,9 @@ export class PlatformRestApi extends Construct {
     for (const child of this.api.node.findAll()) {
       if (child instanceof apigateway.CfnMethod || child instanceof apigateway.CfnResource) this.deployment.node.addDependency(child);
     }
-    const digest = createHash('sha256').update([...this.routeSignature].sort().join('\n')).digest('hex');
+    const digest = createHash('sha256')
+      .update([...this.routeSignature].sort().join('\n'))
+      .digest('hex');
     this.deployment.addToLogicalId({ routes: digest });
     this.acknowledgePreflight(this.api.root);
   }
@@ -227,11 +233,15 @@ export class PlatformRestApi extends Construct {
   private importShared(scope: Construct, path: string, api: apigateway.IRestApi, inParent: boolean): apigateway.IResource | undefined {
     const shared = this.sharedResources.get(path);
     if (!shared || inParent) return shared;
-    return apigateway.Resource.fromResourceAttributes(scope, `Resource${path.replace(/[^A-Za-z0-9]/g, '')}${createHash('sha1').update(path).digest('hex').slice(0, 6)}`, {
-      restApi: api,
-      resourceId: shared.resourceId,
-      path,
-    });
+    return apigateway.Resource.fromResourceAttributes(
+      scope,
+      `Resource${path.replace(/[^A-Za-z0-9]/g, '')}${createHash('sha1').update(path).digest('hex').slice(0, 6)}`,
+      {
+        restApi: api,
+        resourceId: shared.resourceId,
+        path,
+      },
+    );
   }
 
   /** CORS preflight must answer without credentials (browsers never send them on OPTIONS). */

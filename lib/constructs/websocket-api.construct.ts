@@ -116,7 +116,11 @@ export class PlatformWebSocketApi extends Construct {
         ...(routeKey === '$connect' ? { authorizer } : {}),
       });
       if (routeKey !== '$connect') {
-        acknowledge(route, 'AwsSolutions-APIG4', 'API Gateway authorizes a WebSocket connection once, on $connect; later frames ride on that authorized connection.');
+        acknowledge(
+          route,
+          'AwsSolutions-APIG4',
+          'API Gateway authorizes a WebSocket connection once, on $connect; later frames ride on that authorized connection.',
+        );
       }
     }
   }

@@ -36,7 +36,9 @@ describe('public routes', () => {
     expect(res.status).toBe(200);
     const result = await validate(structuredClone(res.body));
     expect(result.valid, result.valid ? '' : compileErrors(result)).toBe(true);
-    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/health', '/openapi.json', '/v1/me', '/v1/api-keys', '/v1/api-keys/{keyId}', '/v1/tenants']));
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining(['/health', '/openapi.json', '/v1/me', '/v1/api-keys', '/v1/api-keys/{keyId}', '/v1/tenants']),
+    );
   });
 });
 
@@ -93,7 +95,10 @@ describe('tenant isolation', () => {
     const tenantB = await rt.fetchJson('/v1/tenants', asAdmin({ method: 'POST', json: { name: 'Tenant B' } }));
     expect(tenantB.status).toBe(201);
     const bKey = tenantB.body.adminKey.apiKey as string;
-    expect((await rt.fetchJson('/v1/me', { headers: { 'x-api-key': bKey } })).body).toMatchObject({ tenantId: tenantB.body.tenantId, roles: ['admin'] });
+    expect((await rt.fetchJson('/v1/me', { headers: { 'x-api-key': bKey } })).body).toMatchObject({
+      tenantId: tenantB.body.tenantId,
+      roles: ['admin'],
+    });
 
     const aKey = await rt.fetchJson('/v1/api-keys', asAdmin({ method: 'POST', json: { name: 'a-only' } }));
     const bList = await rt.fetchJson('/v1/api-keys?limit=100', { headers: { 'x-api-key': bKey } });
@@ -145,7 +150,10 @@ describe('bad input on every route: 4xx problem+json naming the field, nothing s
   it.each(['/v1/api-keys', '/v1/tenants'])('GET %s: bad limit and cursor are named', async (path) => {
     const crafted = (position: object) => Buffer.from(JSON.stringify(position)).toString('base64url');
     for (const [query, field] of [
-      ['limit=0', 'query.limit'], ['limit=abc', 'query.limit'], ['limit=101', 'query.limit'], ['cursor=%%%', 'query.cursor'],
+      ['limit=0', 'query.limit'],
+      ['limit=abc', 'query.limit'],
+      ['limit=101', 'query.limit'],
+      ['cursor=%%%', 'query.cursor'],
       ['cursor=a%00b', 'query.cursor'],
       // Well-formed cursors whose values PostgreSQL would refuse: year 0, NUL in the id.
       [`cursor=${crafted({ createdAt: '0000-01-01T00:00:00Z', id: 'x' })}`, 'query.cursor'],

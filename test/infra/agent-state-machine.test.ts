@@ -28,7 +28,10 @@ const text = readFileSync(file, 'utf8');
 const placeholders = [...new Set([...text.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]!))];
 
 const allStates = (states: Record<string, any>): Array<[string, any]> =>
-  Object.entries(states).flatMap(([name, state]) => [[name, state] as [string, any], ...(state.ItemProcessor ? allStates(state.ItemProcessor.States) : [])]);
+  Object.entries(states).flatMap(([name, state]) => [
+    [name, state] as [string, any],
+    ...(state.ItemProcessor ? allStates(state.ItemProcessor.States) : []),
+  ]);
 
 describe('agent state machine definition', () => {
   it('is valid ASL (JSONPath) once the task ARNs are substituted', () => {
@@ -41,7 +44,9 @@ describe('agent state machine definition', () => {
   });
 
   it('maps every Task state to a manifest function, and every placeholder to a task function', () => {
-    const tasks = allStates(JSON.parse(text).States).filter(([, s]) => s.Type === 'Task').map(([name]) => name);
+    const tasks = allStates(JSON.parse(text).States)
+      .filter(([, s]) => s.Type === 'Task')
+      .map(([name]) => name);
     expect(Object.keys(spec.tasks).sort()).toEqual(tasks.sort());
     const systemNames = new Set(manifest.systemFunctions.map((f) => f.name));
     for (const fn of Object.values(spec.tasks)) expect(systemNames).toContain(fn);
@@ -51,7 +56,8 @@ describe('agent state machine definition', () => {
   it('retries the retryable model errors on the model call and catches everything into MarkFailed', () => {
     const states = JSON.parse(text).States;
     expect(states.CallModel.Retry[0].ErrorEquals).toEqual(['ModelThrottledError', 'ModelTimeoutError', 'ModelUnavailableError']);
-    for (const name of ['Prepare', 'CallModel', 'WaitForApproval', 'RunTools']) expect(states[name].Catch[0]).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'MarkFailed' });
+    for (const name of ['Prepare', 'CallModel', 'WaitForApproval', 'RunTools'])
+      expect(states[name].Catch[0]).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'MarkFailed' });
     expect(states.RunTools.MaxConcurrency).toBeGreaterThan(0);
   });
 });
@@ -67,7 +73,11 @@ describe('the deployed definition', () => {
       get: (name: string) => {
         let fn = fns.get(name);
         if (!fn) {
-          fn = new lambda.Function(stack, `Fn${pascalName(name)}`, { code: lambda.Code.fromInline('exports.handler = async () => null'), handler: 'index.handler', runtime: lambda.Runtime.NODEJS_24_X });
+          fn = new lambda.Function(stack, `Fn${pascalName(name)}`, {
+            code: lambda.Code.fromInline('exports.handler = async () => null'),
+            handler: 'index.handler',
+            runtime: lambda.Runtime.NODEJS_24_X,
+          });
           fns.set(name, fn);
         }
         return fn;
@@ -81,7 +91,9 @@ describe('the deployed definition', () => {
       logRetention: logs.RetentionDays.ONE_WEEK,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const machines = Object.values(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine')) as Array<{ Properties: Record<string, any> }>;
+    const machines = Object.values(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine')) as Array<{
+      Properties: Record<string, any>;
+    }>;
     expect(machines).toHaveLength(1);
     const props = machines[0]!.Properties;
     // fromFile uploads the file as an asset: the deployed definition is that asset, byte for byte.

@@ -29,7 +29,8 @@ const files: Record<string, string> = {
   'functions/agents/imports-lib.ts': "import { y } from '../../lib/y.ts'; export const x = y;",
   'functions/realtime/internal.ts': 'export const i = 1;',
   'functions/realtime/realtime.public.ts': "import { i } from './internal.ts'; export const p = i;",
-  'lib/y.ts': "import { m } from '../functions/manifest.ts'; import type { T } from '../functions/shared/manifest.types.ts'; export const y: T = String(m);",
+  'lib/y.ts':
+    "import { m } from '../functions/manifest.ts'; import type { T } from '../functions/shared/manifest.types.ts'; export const y: T = String(m);",
   'lib/z.ts': "import { b } from '../functions/agents/b.ts'; export const z = b;",
 };
 
@@ -47,7 +48,9 @@ const violationsOf = async (): Promise<string[]> => {
   process.chdir(root);
   try {
     const { output } = await cruise(['functions', 'lib'], { ...options, ruleSet: { forbidden: config.forbidden ?? [] }, validate: true });
-    return (output as ICruiseResult).summary.violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to.replace(/^.*node_modules\/([^/]+)\/.*/, '$1')}`).sort();
+    return (output as ICruiseResult).summary.violations
+      .map((v) => `${v.rule.name}: ${v.from} -> ${v.to.replace(/^.*node_modules\/([^/]+)\/.*/, '$1')}`)
+      .sort();
   } finally {
     process.chdir(cwd);
   }

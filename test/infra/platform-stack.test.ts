@@ -44,7 +44,9 @@ describe('cdk-nag', () => {
 
 describe('stacks', () => {
   it('keeps every stack under 400 resources (CloudFormation allows 500), and prints the counts', () => {
-    const counts = [['parent', synth.parent] as const, ...synth.domains].map(([name, t]) => [name, Object.keys(t.toJSON().Resources).length] as const);
+    const counts = [['parent', synth.parent] as const, ...synth.domains].map(
+      ([name, t]) => [name, Object.keys(t.toJSON().Resources).length] as const,
+    );
     console.log(`resources per stack: ${counts.map(([name, n]) => `${name} ${n}`).join(', ')}`);
     for (const [name, n] of counts) expect(`${name}: ${n}`).toBe(`${name}: ${Math.min(n, 399)}`);
   });
@@ -54,7 +56,9 @@ describe('stacks', () => {
     expect([...synth.domains.keys()].sort()).toEqual(domains.map((d) => d.domain).sort());
     synth.parent.resourceCountIs('AWS::CloudFormation::Stack', domains.length);
     const names = (t: Template) => [...lambdaByName(t, STAGE).keys()].sort();
-    expect(names(synth.parent)).toEqual([platformManifest.authorizer, ...platform!.functions, ...platform!.systemFunctions].map((f) => f.name).sort());
+    expect(names(synth.parent)).toEqual(
+      [platformManifest.authorizer, ...platform!.functions, ...platform!.systemFunctions].map((f) => f.name).sort(),
+    );
     for (const domain of domains) {
       const template = synth.domains.get(domain.domain)!;
       expect(names(template)).toEqual([...domain.functions, ...domain.systemFunctions].map((f) => f.name).sort());
@@ -133,9 +137,11 @@ describe('data stores', () => {
   });
 
   it('rotates the cluster secret every 30 days with the hosted PostgreSQL single-user rotation, in the VPC, allowed into the cluster', () => {
-    const [attachmentId] = Object.keys(synth.template.findResources('AWS::SecretsManager::SecretTargetAttachment', {
-      Properties: { TargetType: 'AWS::RDS::DBCluster' },
-    }));
+    const [attachmentId] = Object.keys(
+      synth.template.findResources('AWS::SecretsManager::SecretTargetAttachment', {
+        Properties: { TargetType: 'AWS::RDS::DBCluster' },
+      }),
+    );
     expect(attachmentId).toBeDefined();
     synth.template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 1);
     synth.template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
@@ -184,7 +190,11 @@ describe('an existing database (databaseSecretArn)', () => {
 describe('functions', () => {
   it('creates one arm64 nodejs24.x function per manifest entry, with source maps and Powertools settings', () => {
     const lambdas = lambdaByName(synth.template, STAGE);
-    expect([...lambdas.keys()].sort()).toEqual(allSpecs().map((s) => s.name).sort());
+    expect([...lambdas.keys()].sort()).toEqual(
+      allSpecs()
+        .map((s) => s.name)
+        .sort(),
+    );
     for (const spec of allSpecs()) {
       const { props } = lambdas.get(spec.name)!;
       expect(props.Runtime).toBe('nodejs24.x');
@@ -199,7 +209,7 @@ describe('functions', () => {
     }
   });
 
-  it('derives VPC placement, environment and IAM actions from each entry\'s access, and nothing more', () => {
+  it("derives VPC placement, environment and IAM actions from each entry's access, and nothing more", () => {
     const lambdas = lambdaByName(synth.template, STAGE);
     for (const spec of allSpecs()) {
       const { props } = lambdas.get(spec.name)!;
@@ -208,11 +218,15 @@ describe('functions', () => {
       const label = `${spec.name}: `;
 
       expect(label + String('VpcConfig' in props)).toBe(label + String(Boolean(spec.access.database)));
-      expect(label + String(variables.includes('DB_SECRET_ARN') && variables.includes('DB_HOST'))).toBe(label + String(Boolean(spec.access.database)));
+      expect(label + String(variables.includes('DB_SECRET_ARN') && variables.includes('DB_HOST'))).toBe(
+        label + String(Boolean(spec.access.database)),
+      );
 
       const tableAccess = Object.keys(spec.access.tables ?? {});
       expect(label + String(actions.some((a) => a.startsWith('dynamodb:')))).toBe(label + String(tableAccess.length > 0));
-      expect(label + String(actions.includes('dynamodb:PutItem'))).toBe(label + String(Object.values(spec.access.tables ?? {}).includes('readwrite')));
+      expect(label + String(actions.includes('dynamodb:PutItem'))).toBe(
+        label + String(Object.values(spec.access.tables ?? {}).includes('readwrite')),
+      );
       for (const [name, shape] of Object.entries(tables)) {
         expect(label + String(variables.includes(shape.env))).toBe(label + String(tableAccess.includes(name)));
       }
@@ -277,7 +291,12 @@ describe('REST API', () => {
   });
 
   it('answers gateway errors as application/problem+json', () => {
-    for (const [type, status] of [['UNAUTHORIZED', '401'], ['ACCESS_DENIED', '403'], ['DEFAULT_4XX', undefined], ['DEFAULT_5XX', undefined]] as const) {
+    for (const [type, status] of [
+      ['UNAUTHORIZED', '401'],
+      ['ACCESS_DENIED', '403'],
+      ['DEFAULT_4XX', undefined],
+      ['DEFAULT_5XX', undefined],
+    ] as const) {
       synth.template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
         ResponseType: type,
         StatusCode: status ?? Match.absent(),
@@ -293,7 +312,9 @@ describe('REST API', () => {
     expect(stage.Properties.TracingEnabled).toBe(true);
     expect(stage.Properties.AccessLogSetting.DestinationArn).toBeDefined();
     expect(JSON.parse(stage.Properties.AccessLogSetting.Format)).toHaveProperty('requestId');
-    expect(stage.Properties.MethodSettings).toContainEqual(expect.objectContaining({ ThrottlingRateLimit: expect.any(Number), ThrottlingBurstLimit: expect.any(Number) }));
+    expect(stage.Properties.MethodSettings).toContainEqual(
+      expect.objectContaining({ ThrottlingRateLimit: expect.any(Number), ThrottlingBurstLimit: expect.any(Number) }),
+    );
   });
 });
 
@@ -329,7 +350,10 @@ describe('Step Functions', () => {
       const deployed = readFileSync(path.join(synth.outdir, `asset.${machine.Properties.DefinitionS3Location.Key}`), 'utf8');
       expect(JSON.parse(deployed)).toEqual(JSON.parse(readFileSync(path.join(PROJECT_ROOT, spec.definition), 'utf8')));
       for (const fnName of Object.values(spec.tasks)) {
-        const pascal = fnName.split('-').map((p) => p[0]!.toUpperCase() + p.slice(1)).join('');
+        const pascal = fnName
+          .split('-')
+          .map((p) => p[0]!.toUpperCase() + p.slice(1))
+          .join('');
         expect(machine.Properties.DefinitionSubstitutions[`${pascal}FunctionArn`]).toEqual({ 'Fn::GetAtt': [lambdas.get(fnName)!.logicalId, 'Arn'] });
       }
     }

@@ -60,7 +60,10 @@ const base = {
 };
 
 const deploymentId = (t: Template): string => Object.keys(t.findResources('AWS::ApiGateway::Deployment'))[0]!;
-const pathParts = (t: Template): string[] => Object.values(t.findResources('AWS::ApiGateway::Resource')).map((r) => r.Properties.PathPart).sort();
+const pathParts = (t: Template): string[] =>
+  Object.values(t.findResources('AWS::ApiGateway::Resource'))
+    .map((r) => r.Properties.PathPart)
+    .sort();
 
 describe('REST API across nested stacks', () => {
   it('creates a segment two domains share once, in the parent, and each domain its own segments', () => {
@@ -86,7 +89,11 @@ describe('REST API across nested stacks', () => {
   it('authorizes nested methods with the parent authorizer and leaves auth "none" routes open', () => {
     const { parent, nested } = build(base);
     const methods = (t: Template) => Object.values(t.findResources('AWS::ApiGateway::Method')).filter((m) => m.Properties.HttpMethod !== 'OPTIONS');
-    expect(methods(parent).map((m) => m.Properties.AuthorizationType).sort()).toEqual(['CUSTOM', 'NONE']);
+    expect(
+      methods(parent)
+        .map((m) => m.Properties.AuthorizationType)
+        .sort(),
+    ).toEqual(['CUSTOM', 'NONE']);
     for (const template of nested.values()) for (const m of methods(template)) expect(m.Properties.AuthorizationType).toBe('CUSTOM');
   });
 });

@@ -58,7 +58,8 @@ export const lambdaByName = (template: Template, stage: string): Map<string, { l
   const found = new Map<string, { logicalId: string; props: Record<string, any> }>();
   for (const [logicalId, resource] of Object.entries(template.findResources('AWS::Lambda::Function') as Resources)) {
     const name = resource.Properties?.FunctionName;
-    if (typeof name === 'string' && name.startsWith(`mls-${stage}-`)) found.set(name.slice(`mls-${stage}-`.length), { logicalId, props: resource.Properties! });
+    if (typeof name === 'string' && name.startsWith(`mls-${stage}-`))
+      found.set(name.slice(`mls-${stage}-`.length), { logicalId, props: resource.Properties! });
   }
   return found;
 };

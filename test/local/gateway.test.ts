@@ -3,8 +3,21 @@
  * authorizer verdicts, routing errors, limits, @connections, and the Step Functions endpoint incl.
  * `.waitForTaskToken`. The platform's own handlers are exercised in platform.test.ts.
  */
-import { ApiGatewayManagementApiClient, DeleteConnectionCommand, GetConnectionCommand, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
+  GetConnectionCommand,
+  GoneException,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 import { fixtureManifest } from './fixtures/manifest.ts';
@@ -86,13 +99,20 @@ describe('REST gateway', () => {
   });
 
   it('refuses bodies over 10 MB with 413', async () => {
-    const res = await rt.fetchJson('/v1/echo/big', { method: 'POST', headers: { ...auth, 'content-type': 'text/plain' }, body: 'x'.repeat(10 * 1024 * 1024 + 1) });
+    const res = await rt.fetchJson('/v1/echo/big', {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'text/plain' },
+      body: 'x'.repeat(10 * 1024 * 1024 + 1),
+    });
     expect(res.status).toBe(413);
     expect(res.body.status).toBe(413);
   });
 
   it('answers CORS preflight on known paths without credentials', async () => {
-    const res = await fetch(`${rt.restUrl}/v1/echo/x`, { method: 'OPTIONS', headers: { origin: 'http://example.test', 'access-control-request-method': 'POST' } });
+    const res = await fetch(`${rt.restUrl}/v1/echo/x`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://example.test', 'access-control-request-method': 'POST' },
+    });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     expect(res.headers.get('access-control-allow-methods')?.split(',')).toEqual(expect.arrayContaining(['GET', 'POST']));
@@ -163,11 +183,20 @@ describe('Step Functions endpoint', () => {
   };
 
   it('runs the echo state machine', async () => {
-    const { executionArn } = await sfn().send(new StartExecutionCommand({ stateMachineArn: rt.env.ECHO_STATE_MACHINE_ARN, input: JSON.stringify({ hello: 1 }) }));
+    const { executionArn } = await sfn().send(
+      new StartExecutionCommand({ stateMachineArn: rt.env.ECHO_STATE_MACHINE_ARN, input: JSON.stringify({ hello: 1 }) }),
+    );
     const done = await waitFor(executionArn!, 'SUCCEEDED');
     expect(JSON.parse(done.output!)).toEqual({ hello: 1, echo: { echoed: { hello: 1 } } });
     const history = await sfn().send(new GetExecutionHistoryCommand({ executionArn }));
-    expect(history.events?.map((e) => e.type)).toEqual(['ExecutionStarted', 'TaskStateEntered', 'TaskStateExited', 'SucceedStateEntered', 'SucceedStateExited', 'ExecutionSucceeded']);
+    expect(history.events?.map((e) => e.type)).toEqual([
+      'ExecutionStarted',
+      'TaskStateEntered',
+      'TaskStateExited',
+      'SucceedStateEntered',
+      'SucceedStateExited',
+      'ExecutionSucceeded',
+    ]);
   });
 
   it('waits for a task token and resumes on SendTaskSuccess', async () => {

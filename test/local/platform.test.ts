@@ -3,7 +3,13 @@
  * health over HTTP, WebSocket connect with/without a token, ping/pong, @connections through the AWS SDK,
  * and an execution of the echo state machine through @aws-sdk/client-sfn.
  */
-import { ApiGatewayManagementApiClient, DeleteConnectionCommand, GetConnectionCommand, GoneException, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import {
+  ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
+  GetConnectionCommand,
+  GoneException,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -49,12 +55,14 @@ describe('WebSocket', () => {
     const ws = await rt.connect(await rt.mintJwt({ sub }));
     // The $connect handler recorded the connection; find its id the way a pushing handler would.
     const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-    const { Items } = await db.send(new QueryCommand({
-      TableName: rt.env.CONNECTIONS_TABLE,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': `user#default#${sub}` },
-    }));
+    const { Items } = await db.send(
+      new QueryCommand({
+        TableName: rt.env.CONNECTIONS_TABLE,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': `user#default#${sub}` },
+      }),
+    );
     const connectionId = Items?.[0]?.connectionId as string;
     expect(connectionId).toBeTruthy();
 
@@ -71,7 +79,9 @@ describe('WebSocket', () => {
 
 it('runs the echo state machine through @aws-sdk/client-sfn', async () => {
   const sfn = new SFNClient({});
-  const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: rt.env.ECHO_STATE_MACHINE_ARN, input: JSON.stringify({ say: 'hi' }) }));
+  const { executionArn } = await sfn.send(
+    new StartExecutionCommand({ stateMachineArn: rt.env.ECHO_STATE_MACHINE_ARN, input: JSON.stringify({ say: 'hi' }) }),
+  );
   let status = 'RUNNING';
   let output: string | undefined;
   for (let i = 0; i < 200 && status === 'RUNNING'; i++) {

@@ -86,7 +86,8 @@ describe('close() of an HTTP server', () => {
 });
 
 describe('close() of the WebSocket gateway', () => {
-  const spec = (name: string, websocket?: string[]) => ({ name, domain: 'realtime', entry: `${name}.ts`, description: 'stub', access: {}, websocket }) as unknown as FunctionSpec;
+  const spec = (name: string, websocket?: string[]) =>
+    ({ name, domain: 'realtime', entry: `${name}.ts`, description: 'stub', access: {}, websocket }) as unknown as FunctionSpec;
   const authorizer = spec('authorizer');
   const ws = spec('ws', ['$disconnect']);
 
@@ -96,7 +97,11 @@ describe('close() of the WebSocket gateway', () => {
     const lambdas = {
       invoke: async (fn: FunctionSpec, event: { requestContext?: { routeKey?: string } }) => {
         if (fn === authorizer) {
-          return { principalId: 'user-1', policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: '*' }] }, context: {} };
+          return {
+            principalId: 'user-1',
+            policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: '*' }] },
+            context: {},
+          };
         }
         const call = { routeKey: event.requestContext?.routeKey ?? '', finished: false };
         disconnects.push(call);

@@ -8,8 +8,7 @@
 import type { PlannedAnswer } from './answer.ts';
 import type { WireEvent } from './openai.wire.ts';
 
-const event = (type: string, payload: Record<string, unknown>): string =>
-  `event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`;
+const event = (type: string, payload: Record<string, unknown>): string => `event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`;
 
 export const anthropicStopReason = (plan: PlannedAnswer, override?: string): string =>
   override ?? (plan.toolCalls.length > 0 ? 'tool_use' : 'end_turn');
@@ -22,11 +21,7 @@ const usage = (inputTokens: number, outputTokens: number) => ({
   service_tier: 'standard',
 });
 
-export const anthropicStream = (
-  plan: PlannedAnswer,
-  body: any,
-  options: { stopReason?: string; hang?: boolean; messageId: string },
-): WireEvent[] => {
+export const anthropicStream = (plan: PlannedAnswer, body: any, options: { stopReason?: string; hang?: boolean; messageId: string }): WireEvent[] => {
   const events: WireEvent[] = [
     {
       frame: event('message_start', {

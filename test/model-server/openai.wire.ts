@@ -23,14 +23,9 @@ const base = (id: string, model: string) => ({
 
 const frame = (payload: unknown): string => `data: ${JSON.stringify(payload)}\n\n`;
 
-export const openaiFinishReason = (plan: PlannedAnswer, override?: string): string =>
-  override ?? (plan.toolCalls.length > 0 ? 'tool_calls' : 'stop');
+export const openaiFinishReason = (plan: PlannedAnswer, override?: string): string => override ?? (plan.toolCalls.length > 0 ? 'tool_calls' : 'stop');
 
-export const openaiStream = (
-  plan: PlannedAnswer,
-  body: any,
-  options: { stopReason?: string; hang?: boolean },
-): WireEvent[] => {
+export const openaiStream = (plan: PlannedAnswer, body: any, options: { stopReason?: string; hang?: boolean }): WireEvent[] => {
   const id = `chatcmpl-${Date.now().toString(36)}`;
   const model: string = body.model;
   const includeUsage = body.stream_options?.include_usage === true;

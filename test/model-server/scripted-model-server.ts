@@ -149,9 +149,7 @@ export const startScriptedModelServer = async (): Promise<ScriptedModelServer> =
     sendJson(
       response,
       200,
-      provider === 'openai'
-        ? openaiCompletion(plan, body, answer.stopReason)
-        : anthropicMessage(plan, body, messageId, answer.stopReason),
+      provider === 'openai' ? openaiCompletion(plan, body, answer.stopReason) : anthropicMessage(plan, body, messageId, answer.stopReason),
       { [requestIdHeader]: requestId },
     );
   };

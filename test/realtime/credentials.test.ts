@@ -41,13 +41,26 @@ const connect = async (token: string): Promise<WsClient> => {
 const db = () => DynamoDBDocumentClient.from(new DynamoDBClient({}));
 /** The DynamoDB items (meta, subscriptions) of a connection. */
 const itemsOf = async (connectionId: string) =>
-  (await db().send(new QueryCommand({ TableName: rt.env.CONNECTIONS_TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `conn#${connectionId}` } }))).Items ?? [];
+  (
+    await db().send(
+      new QueryCommand({
+        TableName: rt.env.CONNECTIONS_TABLE,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `conn#${connectionId}` },
+      }),
+    )
+  ).Items ?? [];
 
 /** The connection items gsi1 lists for a user of a tenant (what revoking a key looks up). */
 const connectionsOfUser = async (tenantId: string, userId: string) =>
   (
     await db().send(
-      new QueryCommand({ TableName: rt.env.CONNECTIONS_TABLE, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': `user#${tenantId}#${userId}` } }),
+      new QueryCommand({
+        TableName: rt.env.CONNECTIONS_TABLE,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': `user#${tenantId}#${userId}` },
+      }),
     )
   ).Items ?? [];
 
@@ -61,7 +74,11 @@ describe('a connection opened with an API key', () => {
   it('is ended as soon as the key is revoked, without acting again: 401 frame, closed, its items gone, no more pushes', async () => {
     const id = await createWorkspace(rt, owner);
     const channel = `workspace:${id}`;
-    const created = await rt.fetchJson('/v1/api-keys', { method: 'POST', headers: { 'x-api-key': rt.apiKey }, json: { name: 'ws-bot', role: 'admin' } });
+    const created = await rt.fetchJson('/v1/api-keys', {
+      method: 'POST',
+      headers: { 'x-api-key': rt.apiKey },
+      json: { name: 'ws-bot', role: 'admin' },
+    });
     expect(created.status).toBe(201);
     const { apiKey, keyId, tenantId } = created.body as { apiKey: string; keyId: string; tenantId: string };
     const userId = `apikey:${keyId}`;

@@ -21,7 +21,11 @@ export const createWorkspace = async (rt: TestRuntime, owner: TestUser, name = '
 };
 
 export const addMember = async (rt: TestRuntime, owner: TestUser, workspaceId: string, member: TestUser, role = 'editor'): Promise<void> => {
-  const res = await rt.fetchJson(`/v1/workspaces/${workspaceId}/members`, { method: 'POST', headers: owner.headers, json: { userId: member.userId, role } });
+  const res = await rt.fetchJson(`/v1/workspaces/${workspaceId}/members`, {
+    method: 'POST',
+    headers: owner.headers,
+    json: { userId: member.userId, role },
+  });
   if (res.status !== 201) throw new Error(`add member: ${res.status} ${res.text}`);
 };
 

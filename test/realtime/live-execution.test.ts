@@ -9,7 +9,16 @@
  * event log, each event once, in seq order: the same list as `GET /v1/executions/{id}/events`.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { auth, createAgent, createTenant, eventsOf, startExecution, startHarness, waitForExecution, type Harness } from '../agents/executions/execution-fixtures.ts';
+import {
+  auth,
+  createAgent,
+  createTenant,
+  eventsOf,
+  startExecution,
+  startHarness,
+  waitForExecution,
+  type Harness,
+} from '../agents/executions/execution-fixtures.ts';
 import type { WsClient } from '../support/runtime.ts';
 import { request } from './helpers.ts';
 
@@ -50,7 +59,10 @@ const watch = (ws: WsClient, channel: string, timeoutMs = 30_000): Watch => {
   let last = 0;
   let done: () => void;
   const finished = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no terminal event on ${channel} within ${timeoutMs} ms; handled seqs ${handled.map((e) => e.seq)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no terminal event on ${channel} within ${timeoutMs} ms; handled seqs ${handled.map((e) => e.seq)}`)),
+      timeoutMs,
+    );
     done = () => {
       clearTimeout(timer);
       resolve();
@@ -108,8 +120,10 @@ describe.each(['openai', 'anthropic'] as const)('%s', (provider) => {
     const kinds = live.handled.map((f) => f.event.kind);
     expect(kinds.filter((k) => k !== 'execution.token')).toEqual([
       'execution.started',
-      'execution.step', 'execution.tool_call',
-      'execution.tool_result', 'execution.step',
+      'execution.step',
+      'execution.tool_call',
+      'execution.tool_result',
+      'execution.step',
       'execution.step',
       'execution.succeeded',
     ]);

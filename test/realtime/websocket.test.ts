@@ -73,7 +73,12 @@ describe('publish and subscribe', () => {
 
     for (const ws of [a, b]) {
       const [first, second] = await collectEvents(ws, channel, 2);
-      expect(first).toEqual({ type: 'event', channel, seq: 1, event: { kind: 'message', at: expect.any(String), data: { userId: owner.userId, body: { text: 'hi B' } } } });
+      expect(first).toEqual({
+        type: 'event',
+        channel,
+        seq: 1,
+        event: { kind: 'message', at: expect.any(String), data: { userId: owner.userId, body: { text: 'hi B' } } },
+      });
       expect(second).toMatchObject({ seq: 2, event: { data: { userId: editor.userId, body: 'hi A' } } });
     }
     expect((await history(id)).map((m) => m.seq)).toEqual([2, 1]);
@@ -128,7 +133,12 @@ describe('presence', () => {
 
     const now = await request(a, { action: 'presence', channel });
     expect(now).toMatchObject({ type: 'presence', channel });
-    expect(now.members).toEqual(expect.arrayContaining([{ userId: owner.userId, connectionIds: [expect.any(String)] }, { userId: editor.userId, connectionIds: [bId] }]));
+    expect(now.members).toEqual(
+      expect.arrayContaining([
+        { userId: owner.userId, connectionIds: [expect.any(String)] },
+        { userId: editor.userId, connectionIds: [bId] },
+      ]),
+    );
     expect(now.members).toHaveLength(2);
 
     expect(await request(b, { action: 'unsubscribe', channel })).toMatchObject({ type: 'unsubscribed', channel });
@@ -159,7 +169,12 @@ describe('resume with afterSeq', () => {
     const ack = await request(reader, { action: 'subscribe', channel, afterSeq: last });
     expect(ack).toMatchObject({ type: 'subscribed', headSeq: 6, replayed: 4, complete: true });
     // Replayed frames precede the ack on the same connection.
-    expect(reader.messages.filter(isEvent(channel, 'message')).map((m: any) => [m.seq, m.event.data.body])).toEqual([[3, 3], [4, 4], [5, 5], [6, 6]]);
+    expect(reader.messages.filter(isEvent(channel, 'message')).map((m: any) => [m.seq, m.event.data.body])).toEqual([
+      [3, 3],
+      [4, 4],
+      [5, 5],
+      [6, 6],
+    ]);
     reader.messages.length = 0;
     await request(pub, { action: 'publish', channel, data: 7 });
     expect(await reader.nextMessage(isEvent(channel, 'message'))).toMatchObject({ seq: 7 });
@@ -205,7 +220,15 @@ describe('connections that vanish', () => {
     const ghostId = await ownConnectionId(ghost, channel, viewer.userId);
     const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
     const items = async (connectionId: string) =>
-      (await db.send(new QueryCommand({ TableName: rt.env.CONNECTIONS_TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `conn#${connectionId}` } }))).Items ?? [];
+      (
+        await db.send(
+          new QueryCommand({
+            TableName: rt.env.CONNECTIONS_TABLE,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': `conn#${connectionId}` },
+          }),
+        )
+      ).Items ?? [];
 
     expect(vanishConnection(ghostId)).toBe(true);
     await ghost.closed;
@@ -213,7 +236,9 @@ describe('connections that vanish', () => {
 
     await request(a, { action: 'publish', channel, data: 'anyone there?' });
     expect(await a.nextMessage(isEvent(channel, 'message'))).toMatchObject({ seq: 1 });
-    expect(await a.nextMessage(isEvent(channel, 'presence.leave'))).toMatchObject({ event: { data: { userId: viewer.userId, connectionId: ghostId } } });
+    expect(await a.nextMessage(isEvent(channel, 'presence.leave'))).toMatchObject({
+      event: { data: { userId: viewer.userId, connectionId: ghostId } },
+    });
     expect(await items(ghostId)).toEqual([]);
     expect((await request(a, { action: 'presence', channel })).members.map((m: any) => m.userId)).toEqual([owner.userId]);
   });
@@ -227,7 +252,14 @@ describe('limits', () => {
     const big = 'x'.repeat(40 * 1024);
     expect(await request(a, { action: 'publish', channel, data: { big } })).toMatchObject({ type: 'published', seq: 1 });
     const frame = await a.nextMessage(isEvent(channel, 'message'));
-    expect(frame).toEqual({ type: 'event', channel, seq: 1, event: { kind: 'message', at: expect.any(String) }, truncated: true, fetch: expect.any(String) });
+    expect(frame).toEqual({
+      type: 'event',
+      channel,
+      seq: 1,
+      event: { kind: 'message', at: expect.any(String) },
+      truncated: true,
+      fetch: expect.any(String),
+    });
     const fetched = await rt.fetchJson(frame.fetch, { headers: owner.headers });
     expect(fetched.body.items).toEqual([expect.objectContaining({ seq: 1, body: { big } })]);
   });
@@ -239,15 +271,35 @@ describe('limits', () => {
     expect(await ws.nextMessage((m) => m.type === 'error')).toMatchObject({ status: 400, title: 'Malformed frame' });
     ws.send({ action: 'dance' });
     expect(await ws.nextMessage((m) => m.type === 'error')).toMatchObject({ status: 400, title: 'Unknown action' });
-    expect(await request(ws, { action: 'subscribe' })).toMatchObject({ type: 'error', status: 400, errors: [{ path: 'channel', message: expect.any(String) }] });
+    expect(await request(ws, { action: 'subscribe' })).toMatchObject({
+      type: 'error',
+      status: 400,
+      errors: [{ path: 'channel', message: expect.any(String) }],
+    });
     expect(await request(ws, { action: 'publish', channel })).toMatchObject({ type: 'error', status: 400, errors: [{ path: 'data' }] });
-    expect(await request(ws, { action: 'subscribe', channel: 'workspace:../../etc' })).toMatchObject({ type: 'error', status: 400, errors: [{ path: 'channel' }] });
-    expect(await request(ws, { action: 'subscribe', channel, afterSeq: -1 })).toMatchObject({ type: 'error', status: 400, errors: [{ path: 'afterSeq' }] });
+    expect(await request(ws, { action: 'subscribe', channel: 'workspace:../../etc' })).toMatchObject({
+      type: 'error',
+      status: 400,
+      errors: [{ path: 'channel' }],
+    });
+    expect(await request(ws, { action: 'subscribe', channel, afterSeq: -1 })).toMatchObject({
+      type: 'error',
+      status: 400,
+      errors: [{ path: 'afterSeq' }],
+    });
     expect(await request(ws, { action: 'publish', channel: 'n8n', data: 'x' })).toMatchObject({ type: 'error', status: 403 });
     expect(await request(ws, { action: 'publish', channel, data: 'y'.repeat(100 * 1024) })).toMatchObject({ type: 'error', status: 413 });
     // PostgreSQL refuses NUL and lone surrogates in jsonb: a 400 naming the field, not a 500.
-    expect(await request(ws, { action: 'publish', channel, data: 'x\u0000' })).toMatchObject({ type: 'error', status: 400, errors: [{ path: 'data' }] });
-    expect(await request(ws, { action: 'publish', channel, data: { text: '\udc00' } })).toMatchObject({ type: 'error', status: 400, errors: [{ path: 'data.text' }] });
+    expect(await request(ws, { action: 'publish', channel, data: 'x\u0000' })).toMatchObject({
+      type: 'error',
+      status: 400,
+      errors: [{ path: 'data' }],
+    });
+    expect(await request(ws, { action: 'publish', channel, data: { text: '\udc00' } })).toMatchObject({
+      type: 'error',
+      status: 400,
+      errors: [{ path: 'data.text' }],
+    });
     ws.send({ action: 'ping' });
     expect(await ws.nextMessage((m) => m.type === 'pong')).toEqual({ type: 'pong' });
     expect(ws.socket.readyState).toBe(ws.socket.OPEN);
@@ -261,8 +313,12 @@ describe('execution and n8n channels', () => {
     await db.connect();
     const executionId = `exe_rt${Date.now()}`;
     try {
-      await db.query(`INSERT INTO agents (id, tenant_id, name, model) VALUES ($1, 'default', 'a', '{"provider":"openai","name":"m"}')`, [`agt_rt${Date.now()}`]);
-      await db.query(`INSERT INTO executions (id, tenant_id, agent_id, agent_version, input) SELECT $1, 'default', id, 1, '{}' FROM agents LIMIT 1`, [executionId]);
+      await db.query(`INSERT INTO agents (id, tenant_id, name, model) VALUES ($1, 'default', 'a', '{"provider":"openai","name":"m"}')`, [
+        `agt_rt${Date.now()}`,
+      ]);
+      await db.query(`INSERT INTO executions (id, tenant_id, agent_id, agent_version, input) SELECT $1, 'default', id, 1, '{}' FROM agents LIMIT 1`, [
+        executionId,
+      ]);
       const channel = `execution:${executionId}`;
       const watcher = await connect(viewer);
       expect(await request(watcher, { action: 'subscribe', channel })).toMatchObject({ type: 'subscribed', headSeq: 0 });
@@ -271,11 +327,20 @@ describe('execution and n8n channels', () => {
       expect(await request(stranger, { action: 'subscribe', channel: 'execution:exe_missing' })).toMatchObject({ type: 'error', status: 404 });
 
       const store = new ChannelEventStore(db, createEventFanout({ channels: channelKinds([executionChannelKind()]) }));
-      await store.append('default', channel, [{ kind: 'execution.started' }, { kind: 'execution.token', data: { text: 'Hel' } }, { kind: 'execution.token', data: { text: 'lo' } }]);
+      await store.append('default', channel, [
+        { kind: 'execution.started' },
+        { kind: 'execution.token', data: { text: 'Hel' } },
+        { kind: 'execution.token', data: { text: 'lo' } },
+      ]);
       await store.append('default', channel, [{ kind: 'execution.succeeded', data: { output: 'Hello' } }]);
       const events = [];
       for (let i = 0; i < 4; i++) events.push(await watcher.nextMessage((m) => m.type === 'event' && m.channel === channel));
-      expect(events.map((e) => [e.seq, e.event.kind])).toEqual([[1, 'execution.started'], [2, 'execution.token'], [3, 'execution.token'], [4, 'execution.succeeded']]);
+      expect(events.map((e) => [e.seq, e.event.kind])).toEqual([
+        [1, 'execution.started'],
+        [2, 'execution.token'],
+        [3, 'execution.token'],
+        [4, 'execution.succeeded'],
+      ]);
       expect(stranger.messages.some((m: any) => m.type === 'event')).toBe(false);
     } finally {
       await db.end();
@@ -290,7 +355,9 @@ describe('execution and n8n channels', () => {
     const db = new pg.Client({ connectionString: rt.databaseUrl });
     await db.connect();
     try {
-      await new ChannelEventStore(db, createEventFanout({ channels: channelKinds([n8nChannel()]) })).append('default', 'n8n:default', [{ kind: 'n8n.execution', data: { id: 1 } }]);
+      await new ChannelEventStore(db, createEventFanout({ channels: channelKinds([n8nChannel()]) })).append('default', 'n8n:default', [
+        { kind: 'n8n.execution', data: { id: 1 } },
+      ]);
     } finally {
       await db.end();
     }

@@ -96,7 +96,10 @@ describe('members and roles', () => {
   });
 
   it('answers 409 for a member added twice', async () => {
-    problem(await rt.fetchJson(`/v1/workspaces/${id}/members`, { method: 'POST', headers: owner.headers, json: { userId: editor.userId, role: 'viewer' } }), 409);
+    problem(
+      await rt.fetchJson(`/v1/workspaces/${id}/members`, { method: 'POST', headers: owner.headers, json: { userId: editor.userId, role: 'viewer' } }),
+      409,
+    );
   });
 
   it('lets only owners and tenant admins manage; members see it, others get 404', async () => {
@@ -109,7 +112,10 @@ describe('members and roles', () => {
       problem(await rt.fetchJson(`/v1/workspaces/${id}/members`, { headers: who.headers }), 404);
       problem(await rt.fetchJson(`/v1/workspaces/${id}/messages`, { headers: who.headers }), 404);
       problem(await rt.fetchJson(`/v1/workspaces/${id}`, { method: 'DELETE', headers: who.headers }), 404);
-      problem(await rt.fetchJson(`/v1/workspaces/${id}/members`, { method: 'POST', headers: who.headers, json: { userId: who.userId, role: 'owner' } }), 404);
+      problem(
+        await rt.fetchJson(`/v1/workspaces/${id}/members`, { method: 'POST', headers: who.headers, json: { userId: who.userId, role: 'owner' } }),
+        404,
+      );
     }
     expect((await rt.fetchJson('/v1/workspaces', { headers: otherTenant.headers })).body.items.map((w: any) => w.workspaceId)).not.toContain(id);
   });
@@ -128,7 +134,11 @@ describe('message history', () => {
   it('pages messages newest first with before= from the channel log', async () => {
     const id = await createWorkspace(rt, owner);
     const ws = await rt.connect(owner.jwt);
-    for (let i = 1; i <= 5; i++) expect(await request(ws, { action: 'publish', channel: `workspace:${id}`, data: { text: `m${i}` } })).toMatchObject({ type: 'published', seq: i });
+    for (let i = 1; i <= 5; i++)
+      expect(await request(ws, { action: 'publish', channel: `workspace:${id}`, data: { text: `m${i}` } })).toMatchObject({
+        type: 'published',
+        seq: i,
+      });
     await ws.close();
     const first = await rt.fetchJson(`/v1/workspaces/${id}/messages?limit=3`, { headers: owner.headers });
     expect(first.status).toBe(200);

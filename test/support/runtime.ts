@@ -106,7 +106,12 @@ export async function fetchJson<T = any>(url: string, init: RequestInit & { json
 
 export async function mintJwt(
   secret: string,
-  { sub = 'user-test', tenantId = 'default', roles = ['admin'], expiresIn = '1h' }: { sub?: string; tenantId?: string; roles?: string[]; expiresIn?: string | number } = {},
+  {
+    sub = 'user-test',
+    tenantId = 'default',
+    roles = ['admin'],
+    expiresIn = '1h',
+  }: { sub?: string; tenantId?: string; roles?: string[]; expiresIn?: string | number } = {},
 ): Promise<string> {
   return new SignJWT({ tenant_id: tenantId, roles })
     .setProtectedHeader({ alg: 'HS256' })
@@ -158,7 +163,10 @@ export function openWebSocket(url: string): Promise<WsClient> {
           return Promise.resolve(seen as any);
         }
         return new Promise((res, rej) => {
-          const timer = setTimeout(() => rej(new Error(`no matching WebSocket message within ${timeoutMs} ms; got ${JSON.stringify(messages)}`)), timeoutMs);
+          const timer = setTimeout(
+            () => rej(new Error(`no matching WebSocket message within ${timeoutMs} ms; got ${JSON.stringify(messages)}`)),
+            timeoutMs,
+          );
           waiters.push({
             predicate,
             resolve: (m) => {

@@ -39,7 +39,18 @@ export class PgAgentRepository implements AgentRepository {
     await this.#db.query(
       `INSERT INTO agent_versions (agent_id, version, name, description, system_prompt, model, tools, max_steps, created_by, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [agent.agentId, agent.version, agent.name, agent.description, agent.systemPrompt, toStoredJson(agent.model), agent.tools, agent.maxSteps, createdBy, agent.updatedAt],
+      [
+        agent.agentId,
+        agent.version,
+        agent.name,
+        agent.description,
+        agent.systemPrompt,
+        toStoredJson(agent.model),
+        agent.tools,
+        agent.maxSteps,
+        createdBy,
+        agent.updatedAt,
+      ],
     );
   }
 

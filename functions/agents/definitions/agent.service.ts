@@ -52,7 +52,12 @@ const checkTools = (catalog: ToolCatalog, tools: readonly string[]): void => {
 
 const notFound = (agentId: string) => new NotFoundError(`No agent ${agentId} in this tenant`);
 
-export const createAgent = async (inTransaction: InTransaction, catalog: ToolCatalog, caller: Principal, input: CreateAgentInput): Promise<AgentView> => {
+export const createAgent = async (
+  inTransaction: InTransaction,
+  catalog: ToolCatalog,
+  caller: Principal,
+  input: CreateAgentInput,
+): Promise<AgentView> => {
   checkTools(catalog, input.tools);
   const def: AgentDefinition = { ...input };
   return inTransaction(async (agents) => {
@@ -70,7 +75,11 @@ export const getAgent = async (agents: AgentRepository, caller: Principal, agent
 
 const position = createdAtPosition;
 
-export const listAgents = async (agents: AgentRepository, caller: Principal, query: { limit: number; cursor?: string | undefined }): Promise<Page<AgentView>> => {
+export const listAgents = async (
+  agents: AgentRepository,
+  caller: Principal,
+  query: { limit: number; cursor?: string | undefined },
+): Promise<Page<AgentView>> => {
   const after = decodeCursor(query.cursor, position);
   const rows = await agents.listByTenant(caller.tenantId, query.limit, after);
   return toPage(rows, query.limit, toAgentView, (r) => ({ createdAt: r.createdAt.toISOString(), id: r.agentId }));

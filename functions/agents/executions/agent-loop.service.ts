@@ -50,8 +50,7 @@ const errorOf = (error: unknown): ExecutionError => ({
   message: error instanceof Error ? error.message : String(error),
 });
 
-export const executionKey = (tenantId: string, executionId: string, name: string): string =>
-  `tenants/${tenantId}/executions/${executionId}/${name}`;
+export const executionKey = (tenantId: string, executionId: string, name: string): string => `tenants/${tenantId}/executions/${executionId}/${name}`;
 
 export class AgentLoop {
   readonly #d: AgentLoopDeps;
@@ -74,7 +73,9 @@ export class AgentLoop {
     const provider = agent.model.provider;
     if (!this.#d.providerConfigured(provider)) {
       const env = provider === 'openai' ? 'OPENAI_API_KEY' : 'ANTHROPIC_API_KEY';
-      throw new ProviderNotConfiguredError(`The ${provider} provider is not configured: set ${env} (or ${provider.toUpperCase()}_BASE_URL for a compatible server).`);
+      throw new ProviderNotConfiguredError(
+        `The ${provider} provider is not configured: set ${env} (or ${provider.toUpperCase()}_BASE_URL for a compatible server).`,
+      );
     }
     if (await this.#d.repo.markRunning(execution.id)) {
       await this.#d.events.emit(input.tenantId, input.executionId, [
@@ -122,8 +123,15 @@ export class AgentLoop {
       // Every attempt shows in the steps list; Step Functions decides whether to retry.
       const error_ = errorOf(error);
       const stepNo = await this.#d.repo.recordFailedModelStep(execution.id, {
-        provider: agent.model.provider, model: agent.model.name, input: stepInput, output: null, error: error_,
-        inputTokens: 0, outputTokens: 0, latencyMs: Date.now() - startedAt.getTime(), startedAt,
+        provider: agent.model.provider,
+        model: agent.model.name,
+        input: stepInput,
+        output: null,
+        error: error_,
+        inputTokens: 0,
+        outputTokens: 0,
+        latencyMs: Date.now() - startedAt.getTime(),
+        startedAt,
       });
       await this.#d.events.emit(input.tenantId, execution.id, [
         { kind: 'execution.step', data: { stepNo, kind: 'model', provider: agent.model.provider, model: agent.model.name, error: error_ } },
@@ -141,7 +149,11 @@ export class AgentLoop {
         provider: agent.model.provider,
         model: response.model || agent.model.name,
         input: stepInput,
-        output: { text: response.text, toolCalls: toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.parsed ?? c.arguments })), stopReason: response.stopReason },
+        output: {
+          text: response.text,
+          toolCalls: toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.parsed ?? c.arguments })),
+          stopReason: response.stopReason,
+        },
         error: null,
         inputTokens: response.usage.inputTokens,
         outputTokens: response.usage.outputTokens,
@@ -152,15 +164,35 @@ export class AgentLoop {
       toolCalls.map((c) => ({
         toolName: c.name,
         toolCallId: c.id,
-        input: (c.parseError === undefined ? { arguments: c.parsed } : { rawArguments: c.arguments, parseError: c.parseError }) satisfies ToolStepInput,
+        input: (c.parseError === undefined
+          ? { arguments: c.parsed }
+          : { rawArguments: c.arguments, parseError: c.parseError }) satisfies ToolStepInput,
       })),
     );
     const usage = { inputTokens: response.usage.inputTokens, outputTokens: response.usage.outputTokens };
     await this.#d.events.emit(input.tenantId, execution.id, [
-      { kind: 'execution.step', data: { stepNo, kind: 'model', provider: agent.model.provider, model: response.model || agent.model.name, ...usage, latencyMs: Math.round(response.latencyMs), stopReason: response.stopReason } },
+      {
+        kind: 'execution.step',
+        data: {
+          stepNo,
+          kind: 'model',
+          provider: agent.model.provider,
+          model: response.model || agent.model.name,
+          ...usage,
+          latencyMs: Math.round(response.latencyMs),
+          stopReason: response.stopReason,
+        },
+      },
       ...toolCalls.map((c, i) => ({
         kind: 'execution.tool_call',
-        data: { stepNo: toolStepNos[i], toolCallId: c.id, name: c.name, arguments: c.parsed ?? null, ...(c.parseError !== undefined && { parseError: c.parseError }), needsApproval: needsApproval(c) },
+        data: {
+          stepNo: toolStepNos[i],
+          toolCallId: c.id,
+          name: c.name,
+          arguments: c.parsed ?? null,
+          ...(c.parseError !== undefined && { parseError: c.parseError }),
+          needsApproval: needsApproval(c),
+        },
       })),
     ]);
 
@@ -196,7 +228,11 @@ export class AgentLoop {
       if (decision && !decision.approved) {
         // A rejected call is never run; the model reads the refusal (and the reviewer's comment) as an error.
         const comment = decision.comment ? `: ${decision.comment}` : '.';
-        result = { ok: false, error: { type: 'rejected', message: `A human (${decision.decidedBy}) rejected this call of ${call.name}${comment}` }, durationMs: 0 };
+        result = {
+          ok: false,
+          error: { type: 'rejected', message: `A human (${decision.decidedBy}) rejected this call of ${call.name}${comment}` },
+          durationMs: 0,
+        };
       } else {
         result = await this.#d.tools.runToolCall(toolCall, {
           tenantId: execution.tenantId,
@@ -204,7 +240,9 @@ export class AgentLoop {
           signal,
           files: this.#d.files,
           allowedTools: agent.tools,
-          ...(decision && { approval: { toolCallId: call.id, approved: true, decidedBy: decision.decidedBy, ...(decision.comment && { comment: decision.comment }) } }),
+          ...(decision && {
+            approval: { toolCallId: call.id, approved: true, decidedBy: decision.decidedBy, ...(decision.comment && { comment: decision.comment }) },
+          }),
         });
       }
     }
@@ -232,7 +270,10 @@ export class AgentLoop {
       {
         kind: 'execution.tool_result',
         data: {
-          stepNo: call.stepNo, toolCallId: call.id, name: call.name, ok: result.ok,
+          stepNo: call.stepNo,
+          toolCallId: call.id,
+          name: call.name,
+          ok: result.ok,
           ...(result.ok ? (outputRef ? { outputRef } : { output: result.output }) : { error: result.error }),
         },
       },

@@ -110,7 +110,6 @@ const NOT_TERMINAL = `status NOT IN ('succeeded', 'failed', 'cancelled')`;
 /** jsonb parameters: tool and model output can hold NUL or lone surrogates, which jsonb refuses. */
 const json = (value: unknown): string | null => toStoredJson(value, { nullable: true });
 
-
 export class PgExecutionRepository implements ExecutionRepository {
   readonly #pool: Pool;
 
@@ -138,7 +137,10 @@ export class PgExecutionRepository implements ExecutionRepository {
   }
 
   /** The tenant's uploaded files among `fileIds`. */
-  async uploadedFiles(tenantId: string, fileIds: string[]): Promise<Array<{ id: string; key: string; contentType: string; sizeBytes: number | null }>> {
+  async uploadedFiles(
+    tenantId: string,
+    fileIds: string[],
+  ): Promise<Array<{ id: string; key: string; contentType: string; sizeBytes: number | null }>> {
     const { rows } = await this.#pool.query<{ id: string; key: string; content_type: string; size_bytes: string | null }>(
       `SELECT id, key, content_type, size_bytes FROM files WHERE tenant_id = $1 AND id = ANY($2) AND status = 'uploaded'`,
       [tenantId, fileIds],
@@ -151,14 +153,25 @@ export class PgExecutionRepository implements ExecutionRepository {
    * Idempotency-Key created (the unique index decides, inside this one transaction), with that request's
    * fingerprint (null for rows from before fingerprints were kept).
    */
-  async create(e: NewExecution): Promise<{ execution: ExecutionRecord; created: true } | { execution: ExecutionRecord; created: false; fingerprint: string | null }> {
+  async create(
+    e: NewExecution,
+  ): Promise<{ execution: ExecutionRecord; created: true } | { execution: ExecutionRecord; created: false; fingerprint: string | null }> {
     return transaction(this.#pool, async (client) => {
       const { rows } = await client.query<ExecutionRow>(
         `INSERT INTO executions (id, tenant_id, agent_id, agent_version, input, created_by, idempotency_key, idempotency_fingerprint)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
          RETURNING ${EXECUTION_COLUMNS}`,
-        [e.id, e.tenantId, e.agentId, e.agentVersion, toStoredJson(e.input), e.createdBy, e.idempotencyKey ?? null, e.idempotencyKey === undefined ? null : e.idempotencyFingerprint ?? null],
+        [
+          e.id,
+          e.tenantId,
+          e.agentId,
+          e.agentVersion,
+          toStoredJson(e.input),
+          e.createdBy,
+          e.idempotencyKey ?? null,
+          e.idempotencyKey === undefined ? null : (e.idempotencyFingerprint ?? null),
+        ],
       );
       if (rows[0]) {
         await client.query('INSERT INTO execution_messages (execution_id, idx, role, content) VALUES ($1, 0, $2, $3)', [
@@ -264,7 +277,19 @@ export class PgExecutionRepository implements ExecutionRepository {
       `INSERT INTO execution_steps (execution_id, step_no, kind, provider, model, input, output, error, input_tokens, output_tokens,
          latency_ms, started_at, finished_at)
        VALUES ($1, $2, 'model', $3, $4, $5, $6, $7, $8, $9, $10, $11, date_trunc('milliseconds', clock_timestamp()))`,
-      [id, stepNo, s.provider, s.model, toStoredJson(s.input), json(s.output), json(s.error), s.inputTokens, s.outputTokens, s.latencyMs, s.startedAt],
+      [
+        id,
+        stepNo,
+        s.provider,
+        s.model,
+        toStoredJson(s.input),
+        json(s.output),
+        json(s.error),
+        s.inputTokens,
+        s.outputTokens,
+        s.latencyMs,
+        s.startedAt,
+      ],
     );
   }
 
@@ -274,7 +299,13 @@ export class PgExecutionRepository implements ExecutionRepository {
   }
 
   /** The tool's result and its message (at the index CallModel reserved), in one transaction. */
-  async recordToolResult(id: string, stepNo: number, messageIdx: number, result: ToolStepResult, message: Extract<StoredMessage, { role: 'tool' }>['content']): Promise<void> {
+  async recordToolResult(
+    id: string,
+    stepNo: number,
+    messageIdx: number,
+    result: ToolStepResult,
+    message: Extract<StoredMessage, { role: 'tool' }>['content'],
+  ): Promise<void> {
     await transaction(this.#pool, async (client) => {
       await client.query(
         `UPDATE execution_steps SET output = $3, output_ref = $4, error = $5, latency_ms = $6, started_at = $7,
@@ -308,7 +339,10 @@ export class PgExecutionRepository implements ExecutionRepository {
   }
 
   /** Tool calls of the latest turn that need a decision and have none yet, in call order. */
-  async undecidedCalls(id: string, needsApproval: (toolName: string) => boolean): Promise<Array<{ toolCallId: string; name: string; arguments: unknown }>> {
+  async undecidedCalls(
+    id: string,
+    needsApproval: (toolName: string) => boolean,
+  ): Promise<Array<{ toolCallId: string; name: string; arguments: unknown }>> {
     const { rows } = await this.#pool.query<{ tool_call_id: string; tool_name: string; input: { arguments?: unknown } }>(
       `SELECT s.tool_call_id, s.tool_name, s.input FROM execution_steps s
        WHERE s.execution_id = $1 AND s.kind = 'tool' AND s.finished_at IS NULL
@@ -336,7 +370,11 @@ export class PgExecutionRepository implements ExecutionRepository {
    * Records a decision and takes the task token, atomically: of two concurrent decisions only one gets
    * the token. Undefined when the execution is not waiting.
    */
-  async decide(tenantId: string, id: string, decision: { approved: boolean; decidedBy: string; comment?: string }): Promise<{ token: string; call: PendingToolCall } | undefined> {
+  async decide(
+    tenantId: string,
+    id: string,
+    decision: { approved: boolean; decidedBy: string; comment?: string },
+  ): Promise<{ token: string; call: PendingToolCall } | undefined> {
     return transaction(this.#pool, async (client) => {
       const { rows } = await client.query<{ pending_task_token: string; pending_tool_call: PendingToolCall }>(
         `UPDATE executions e SET status = 'running', pending_task_token = NULL, pending_tool_call = NULL

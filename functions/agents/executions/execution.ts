@@ -152,7 +152,9 @@ export interface ExecutionRepository {
   agentVersion(tenantId: string, agentId: string, version: number): Promise<AgentDefinition | undefined>;
   /** The tenant's uploaded files among `fileIds`. */
   uploadedFiles(tenantId: string, fileIds: string[]): Promise<Array<{ id: string; key: string; contentType: string; sizeBytes: number | null }>>;
-  create(e: NewExecution): Promise<{ execution: ExecutionRecord; created: true } | { execution: ExecutionRecord; created: false; fingerprint: string | null }>;
+  create(
+    e: NewExecution,
+  ): Promise<{ execution: ExecutionRecord; created: true } | { execution: ExecutionRecord; created: false; fingerprint: string | null }>;
   setStateMachineExecution(id: string, arn: string): Promise<void>;
   find(tenantId: string, id: string): Promise<ExecutionRecord | undefined>;
   /** queued -> running; false when it was not queued (a retried task, or cancelled meanwhile). */
@@ -162,17 +164,32 @@ export interface ExecutionRepository {
   /** A model call that failed (it will be retried or end the run): recorded for the steps list. */
   recordFailedModelStep(id: string, step: NewModelStep): Promise<number>;
   /** A model turn: its step, the assistant message, and a pending step per tool call it asked for (in call order). */
-  recordModelTurn(id: string, step: NewModelStep, message: Extract<StoredMessage, { role: 'assistant' }>['content'], toolSteps: NewToolStep[]): Promise<{ stepNo: number; messageIdx: number; toolStepNos: number[] }>;
+  recordModelTurn(
+    id: string,
+    step: NewModelStep,
+    message: Extract<StoredMessage, { role: 'assistant' }>['content'],
+    toolSteps: NewToolStep[],
+  ): Promise<{ stepNo: number; messageIdx: number; toolStepNos: number[] }>;
   step(id: string, stepNo: number): Promise<StepRecord | undefined>;
   /** The tool's result and its message (at the index CallModel reserved), in one transaction. */
-  recordToolResult(id: string, stepNo: number, messageIdx: number, result: ToolStepResult, message: Extract<StoredMessage, { role: 'tool' }>['content']): Promise<void>;
+  recordToolResult(
+    id: string,
+    stepNo: number,
+    messageIdx: number,
+    result: ToolStepResult,
+    message: Extract<StoredMessage, { role: 'tool' }>['content'],
+  ): Promise<void>;
   messages(id: string): Promise<StoredMessage[]>;
   listSteps(tenantId: string, id: string, afterStepNo: number, limit: number): Promise<StepRecord[]>;
   /** Tool calls of the latest turn that need a decision and have none yet, in call order. */
   undecidedCalls(id: string, needsApproval: (toolName: string) => boolean): Promise<Array<{ toolCallId: string; name: string; arguments: unknown }>>;
   /** Parks the run: the token that resumes it and the call a human must decide on. */
   waitForApproval(id: string, token: string, call: PendingToolCall): Promise<boolean>;
-  decide(tenantId: string, id: string, decision: { approved: boolean; decidedBy: string; comment?: string }): Promise<{ token: string; call: PendingToolCall } | undefined>;
+  decide(
+    tenantId: string,
+    id: string,
+    decision: { approved: boolean; decidedBy: string; comment?: string },
+  ): Promise<{ token: string; call: PendingToolCall } | undefined>;
   approval(id: string, toolCallId: string): Promise<{ approved: boolean; decidedBy: string; comment: string | null } | undefined>;
   /** Marks a cancel request (the run's tasks check it) and the terminal status; false when already finished. */
   requestCancel(tenantId: string, id: string): Promise<boolean>;

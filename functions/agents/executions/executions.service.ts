@@ -84,12 +84,16 @@ const notFound = (id: string) => new NotFoundError(`No execution ${id}`);
 /** JSON with object keys sorted at every level, so equal bodies hash equally whatever their key order. */
 const canonicalJson = (value: unknown): string =>
   JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
   );
 
 /** What a start request asked for: its agent and a sha256 of its canonical body. */
 export const requestFingerprint = (agentId: string, body: unknown): string =>
-  `${agentId}:${createHash('sha256').update(canonicalJson(body ?? null)).digest('hex')}`;
+  `${agentId}:${createHash('sha256')
+    .update(canonicalJson(body ?? null))
+    .digest('hex')}`;
 
 export class ExecutionsService {
   readonly #d: ExecutionsDeps;
@@ -144,8 +148,10 @@ export class ExecutionsService {
       const file = found.get(image.fileId);
       const path = `body.images.${i}.fileId`;
       if (!file) return [{ path, message: `No uploaded file ${image.fileId}` }];
-      if (!IMAGE_TYPES.includes(file.contentType as ImageMediaType)) return [{ path, message: `${image.fileId} is ${file.contentType}, not an image (${IMAGE_TYPES.join(', ')})` }];
-      if (file.sizeBytes !== null && file.sizeBytes > MAX_IMAGE_BYTES) return [{ path, message: `${image.fileId} is larger than ${MAX_IMAGE_BYTES} bytes` }];
+      if (!IMAGE_TYPES.includes(file.contentType as ImageMediaType))
+        return [{ path, message: `${image.fileId} is ${file.contentType}, not an image (${IMAGE_TYPES.join(', ')})` }];
+      if (file.sizeBytes !== null && file.sizeBytes > MAX_IMAGE_BYTES)
+        return [{ path, message: `${image.fileId} is larger than ${MAX_IMAGE_BYTES} bytes` }];
       return [];
     });
     if (errors.length > 0) throw new ValidationError(`${errors.length} image(s) cannot be used`, errors);
@@ -195,7 +201,11 @@ export class ExecutionsService {
     const before = await this.#d.repo.find(principal.tenantId, id);
     if (!before) throw notFound(id);
     const approved = body.decision === 'approve';
-    const taken = await this.#d.repo.decide(principal.tenantId, id, { approved, decidedBy: principal.userId, ...(body.comment !== undefined && { comment: body.comment }) });
+    const taken = await this.#d.repo.decide(principal.tenantId, id, {
+      approved,
+      decidedBy: principal.userId,
+      ...(body.comment !== undefined && { comment: body.comment }),
+    });
     if (!taken) throw new ConflictError(`Execution ${id} is ${before.status}, not waiting for approval`);
     const more = (await this.#d.repo.undecidedCalls(id, this.#d.needsApproval)).length > 0;
     if (!(await this.#d.orchestrator.resume(taken.token, { toolCallId: taken.call.toolCallId, approved, more }))) {

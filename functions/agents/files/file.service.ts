@@ -5,11 +5,20 @@ import { DOWNLOAD_URL_TTL_SECONDS, UPLOAD_URL_TTL_SECONDS, type CreatedFileView,
 import { newId } from '#shared/ids.ts';
 import { uploadKey, type FileRecord, type FileRepository, type FileStorage } from './file.ts';
 
-export const createFile = async (files: FileRepository, storage: FileStorage, caller: Principal, input: CreateFileInput): Promise<CreatedFileView> => {
+export const createFile = async (
+  files: FileRepository,
+  storage: FileStorage,
+  caller: Principal,
+  input: CreateFileInput,
+): Promise<CreatedFileView> => {
   const fileId = newId('fil');
   const key = uploadKey(caller.tenantId, fileId);
   // Sign first: a failure there leaves no orphan row behind.
-  const upload = await storage.presignUpload(key, { contentType: input.contentType, sizeBytes: input.sizeBytes, expiresInSeconds: UPLOAD_URL_TTL_SECONDS });
+  const upload = await storage.presignUpload(key, {
+    contentType: input.contentType,
+    sizeBytes: input.sizeBytes,
+    expiresInSeconds: UPLOAD_URL_TTL_SECONDS,
+  });
   const record = await files.insert({ fileId, tenantId: caller.tenantId, key, ...input, createdBy: caller.userId });
   return {
     fileId: record.fileId,
@@ -31,7 +40,12 @@ export const createFile = async (files: FileRepository, storage: FileStorage, ca
  * enforces on S3; emulators do not check signatures). Exported for other consumers of files (starting an
  * execution with images), so that a client need not read a file back before using it.
  */
-export const confirmUpload = async (files: FileRepository, storage: FileStorage, tenantId: string, fileId: string): Promise<FileRecord | undefined> => {
+export const confirmUpload = async (
+  files: FileRepository,
+  storage: FileStorage,
+  tenantId: string,
+  fileId: string,
+): Promise<FileRecord | undefined> => {
   const record = await files.find(tenantId, fileId);
   if (!record || record.status === 'uploaded') return record;
   if ((await storage.sizeOf(record.key)) !== record.sizeBytes) return record;
@@ -43,7 +57,11 @@ export const getFile = async (files: FileRepository, storage: FileStorage, calle
   if (!record) throw new NotFoundError(`No file ${fileId} in this tenant`);
   const download =
     record.status === 'uploaded'
-      ? await storage.presignDownload(record.key, { filename: record.filename, contentType: record.contentType, expiresInSeconds: DOWNLOAD_URL_TTL_SECONDS })
+      ? await storage.presignDownload(record.key, {
+          filename: record.filename,
+          contentType: record.contentType,
+          expiresInSeconds: DOWNLOAD_URL_TTL_SECONDS,
+        })
       : undefined;
   return {
     fileId: record.fileId,

@@ -26,13 +26,7 @@ export class ModelThrottledError extends ModelError {
   readonly retryable = true;
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(
-    provider: ModelProviderName,
-    message: string,
-    retryAfterSeconds: number | undefined,
-    status?: number,
-    options?: ErrorOptions,
-  ) {
+  constructor(provider: ModelProviderName, message: string, retryAfterSeconds: number | undefined, status?: number, options?: ErrorOptions) {
     // The state machine sees only the name and message of a task's error, so the hint travels in both.
     const hint = retryAfterSeconds === undefined ? '' : ` (retry after ${retryAfterSeconds} s)`;
     super(provider, `${message}${hint}`, status, options);

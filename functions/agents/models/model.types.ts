@@ -14,9 +14,7 @@ export interface TextPart {
 }
 
 /** An image given by its bytes (sent inline, base64) or by a URL the provider fetches itself. */
-export type ImagePart =
-  | { type: 'image'; data: Uint8Array; mediaType: ImageMediaType }
-  | { type: 'image'; url: string };
+export type ImagePart = { type: 'image'; data: Uint8Array; mediaType: ImageMediaType } | { type: 'image'; url: string };
 
 export type UserContentPart = TextPart | ImagePart;
 
@@ -67,8 +65,7 @@ export interface GenerateOptions {
  * A tool call whose arguments either parsed into a JSON object or did not. A parse failure is data, not an
  * exception: the tool runner hands the model an error result and the model gets a chance to correct itself.
  */
-export type ToolCall = ToolCallRequest &
-  ({ parsed: Record<string, unknown>; parseError?: undefined } | { parsed?: undefined; parseError: string });
+export type ToolCall = ToolCallRequest & ({ parsed: Record<string, unknown>; parseError?: undefined } | { parsed?: undefined; parseError: string });
 
 export interface ModelUsage {
   inputTokens: number;

@@ -24,13 +24,7 @@ import type {
   ToolCallRequest,
   UserContentPart,
 } from '../models/model.types.ts';
-import {
-  runTurn,
-  type AssembledTurn,
-  DEFAULT_MODEL_TIMEOUT_MS,
-  replayableArguments,
-  resolveApiKey,
-} from './provider.support.ts';
+import { runTurn, type AssembledTurn, DEFAULT_MODEL_TIMEOUT_MS, replayableArguments, resolveApiKey } from './provider.support.ts';
 
 export interface AnthropicProviderOptions {
   /** Defaults to `ANTHROPIC_API_KEY`. */
@@ -89,11 +83,7 @@ export class AnthropicProvider implements ModelProvider {
   }
 }
 
-
-const assemble = async (
-  stream: AsyncIterable<RawMessageStreamEvent>,
-  onToken: GenerateOptions['onToken'],
-): Promise<AssembledTurn> => {
+const assemble = async (stream: AsyncIterable<RawMessageStreamEvent>, onToken: GenerateOptions['onToken']): Promise<AssembledTurn> => {
   let text = '';
   let stopReason: string | null = null;
   let model: string | undefined;
@@ -184,10 +174,7 @@ const toAnthropicMessages = (messages: ModelMessage[]): MessageParam[] => {
       case 'system':
         break;
       case 'user':
-        push(
-          'user',
-          typeof message.content === 'string' ? [textBlock(message.content)] : message.content.map(toAnthropicPart),
-        );
+        push('user', typeof message.content === 'string' ? [textBlock(message.content)] : message.content.map(toAnthropicPart));
         break;
       case 'assistant':
         push('assistant', [
@@ -225,4 +212,3 @@ const toAnthropicPart = (part: UserContentPart): TextBlockParam | ImageBlockPara
     source: { type: 'base64', media_type: part.mediaType, data: Buffer.from(part.data).toString('base64') },
   };
 };
-

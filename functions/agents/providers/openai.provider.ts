@@ -22,13 +22,7 @@ import type {
   ToolCallRequest,
   UserContentPart,
 } from '../models/model.types.ts';
-import {
-  runTurn,
-  type AssembledTurn,
-  DEFAULT_MODEL_TIMEOUT_MS,
-  replayableArguments,
-  resolveApiKey,
-} from './provider.support.ts';
+import { runTurn, type AssembledTurn, DEFAULT_MODEL_TIMEOUT_MS, replayableArguments, resolveApiKey } from './provider.support.ts';
 
 export interface OpenAIProviderOptions {
   /** Defaults to `OPENAI_API_KEY`. */
@@ -82,11 +76,7 @@ export class OpenAIProvider implements ModelProvider {
   }
 }
 
-
-const assemble = async (
-  stream: AsyncIterable<ChatCompletionChunk>,
-  onToken: GenerateOptions['onToken'],
-): Promise<AssembledTurn> => {
+const assemble = async (stream: AsyncIterable<ChatCompletionChunk>, onToken: GenerateOptions['onToken']): Promise<AssembledTurn> => {
   let text = '';
   let stopReason: string | null = null;
   let model: string | undefined;
@@ -115,11 +105,13 @@ const assemble = async (
     }
     if (choice.finish_reason) stopReason = choice.finish_reason;
   }
-  const toolCalls = [...calls.entries()].sort(([a], [b]) => a - b).map(([index, call]) => ({
-    ...call,
-    // Some OpenAI-compatible servers omit ids; the conversation still needs one to pair results.
-    id: call.id || `call_${index}`,
-  }));
+  const toolCalls = [...calls.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([index, call]) => ({
+      ...call,
+      // Some OpenAI-compatible servers omit ids; the conversation still needs one to pair results.
+      id: call.id || `call_${index}`,
+    }));
   return { text, toolCalls, usage, stopReason, model };
 };
 
@@ -175,4 +167,3 @@ const toOpenAIPart = (part: UserContentPart): ChatCompletionContentPart => {
   const url = 'url' in part ? part.url : `data:${part.mediaType};base64,${Buffer.from(part.data).toString('base64')}`;
   return { type: 'image_url', image_url: { url } };
 };
-

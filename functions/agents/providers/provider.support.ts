@@ -3,21 +3,8 @@
  * HTTP failures onto the domain's model errors.
  */
 
-import {
-  ModelRequestError,
-  ModelThrottledError,
-  ModelTimeoutError,
-  ModelUnavailableError,
-  ModelError,
-} from '../models/model.errors.ts';
-import type {
-  GenerateOptions,
-  ModelProviderName,
-  ModelResponse,
-  StopReason,
-  ToolCall,
-  ToolCallRequest,
-} from '../models/model.types.ts';
+import { ModelRequestError, ModelThrottledError, ModelTimeoutError, ModelUnavailableError, ModelError } from '../models/model.errors.ts';
+import type { GenerateOptions, ModelProviderName, ModelResponse, StopReason, ToolCall, ToolCallRequest } from '../models/model.types.ts';
 
 /** Default whole-call deadline: well inside the model task's Lambda timeout, so the task can still record why. */
 export const DEFAULT_MODEL_TIMEOUT_MS = 120_000;
@@ -107,8 +94,7 @@ export const startDeadline = (timeoutMs: number, callerSignal?: AbortSignal): De
   const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
   return {
     signal,
-    reason: () =>
-      timeout.aborted ? `no complete answer within ${timeoutMs} ms` : 'the model call was aborted by the caller',
+    reason: () => (timeout.aborted ? `no complete answer within ${timeoutMs} ms` : 'the model call was aborted by the caller'),
   };
 };
 
@@ -164,13 +150,7 @@ export const runTurn = async <Stream>(spec: TurnSpec<Stream>): Promise<ModelResp
   }
 };
 
-const toModelError = (
-  provider: ModelProviderName,
-  sdk: SdkErrors,
-  error: unknown,
-  deadline: Deadline,
-  streaming: boolean,
-): unknown => {
+const toModelError = (provider: ModelProviderName, sdk: SdkErrors, error: unknown, deadline: Deadline, streaming: boolean): unknown => {
   if (error instanceof ModelError) return error;
   // Checked first: an abort surfaces as APIUserAbortError, or as a connection error mid-stream.
   if (deadline.signal.aborted) return new ModelTimeoutError(provider, deadline.reason(), undefined, { cause: error });

@@ -47,7 +47,8 @@ export const normalizeFilePath = (tenantId: string, raw: string, options: { dire
   }
   // Control characters and backslashes have no business in a key and can confuse whatever reads it later.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point of this check.
-  if (/[\u0000-\u001f\u007f\\]/.test(path)) throw new ToolRefusedError(`"${raw}" contains characters paths may not have (control characters or "\\").`);
+  if (/[\u0000-\u001f\u007f\\]/.test(path))
+    throw new ToolRefusedError(`"${raw}" contains characters paths may not have (control characters or "\\").`);
   for (const segment of path.split('/')) {
     if (segment === '..' || segment === '.') throw new ToolRefusedError(`"${raw}" contains "${segment}"; paths may not leave or re-enter folders.`);
     if (segment === '') throw new ToolInputError(`"${raw}" contains an empty folder name ("//" or a trailing "/").`);
@@ -87,7 +88,9 @@ export const createFileTools = (config: FileToolsConfig = {}): Tool[] => {
       try {
         content = new TextDecoder('utf-8', { fatal: true }).decode(file.content);
       } catch {
-        throw new ToolInputError(`"${path}" is not a text file (${file.contentType ?? 'binary'}, ${file.size} bytes); read_file reads UTF-8 text only.`);
+        throw new ToolInputError(
+          `"${path}" is not a text file (${file.contentType ?? 'binary'}, ${file.size} bytes); read_file reads UTF-8 text only.`,
+        );
       }
       return { path, size: file.size, contentType: file.contentType ?? null, content };
     },

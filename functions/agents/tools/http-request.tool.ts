@@ -28,16 +28,37 @@ export const DEFAULT_HTTP_MAX_RESPONSE_BYTES = 64 * 1024;
 /** Special-purpose ranges (RFC 6890 and friends) a tool must not reach by default. IPv4-mapped IPv6 matches the IPv4 rules. */
 const privateRanges = new BlockList();
 for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24],
-  ['203.0.113.0', 24], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) privateRanges.addSubnet(net, prefix, 'ipv4');
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const)
+  privateRanges.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of [
   // ::/96 also holds the deprecated IPv4-compatible form (::127.0.0.1); 2002::/16 (6to4) and 2001::/32 (Teredo)
   // tunnel to IPv4 hosts; fec0::/10 is the old site-local range.
-  ['::', 96], ['64:ff9b::', 96], ['100::', 64], ['2001::', 32], ['2001:db8::', 32], ['2002::', 16], ['fc00::', 7], ['fe80::', 10],
-  ['fec0::', 10], ['ff00::', 8],
-] as const) privateRanges.addSubnet(net, prefix, 'ipv6');
+  ['::', 96],
+  ['64:ff9b::', 96],
+  ['100::', 64],
+  ['2001::', 32],
+  ['2001:db8::', 32],
+  ['2002::', 16],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['fec0::', 10],
+  ['ff00::', 8],
+] as const)
+  privateRanges.addSubnet(net, prefix, 'ipv6');
 
 export const isPrivateAddress = (address: string): boolean => {
   const family = isIP(address);
@@ -47,7 +68,10 @@ export const isPrivateAddress = (address: string): boolean => {
 
 /** Reads `HTTP_TOOL_ALLOWED_HOSTS` (comma-separated) and `HTTP_TOOL_ALLOW_PRIVATE_NETWORKS=true`. */
 export const httpToolConfigFromEnv = (env: NodeJS.ProcessEnv = process.env): HttpToolConfig => ({
-  allowedHosts: (env.HTTP_TOOL_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+  allowedHosts: (env.HTTP_TOOL_ALLOWED_HOSTS ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean),
   allowPrivateNetworks: env.HTTP_TOOL_ALLOW_PRIVATE_NETWORKS === 'true',
 });
 
@@ -64,9 +88,16 @@ const returnedHeaders = ['content-type', 'content-length', 'location', 'retry-af
 
 const input = z.object({
   method: z.enum(['GET', 'POST']).default('GET'),
-  url: z.url({ protocol: /^https?$/ }).max(2048).describe('Absolute http(s) URL on an allowed host.'),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .describe('Absolute http(s) URL on an allowed host.'),
   headers: z.record(z.string().max(256), z.string().max(4096)).optional().describe('Request headers.'),
-  body: z.string().max(64 * 1024).optional().describe('Request body (POST only), sent as given.'),
+  body: z
+    .string()
+    .max(64 * 1024)
+    .optional()
+    .describe('Request body (POST only), sent as given.'),
 });
 
 export const createHttpRequestTool = (config: HttpToolConfig) => {

@@ -4,7 +4,14 @@
  * `S3_FORCE_PATH_STYLE=true`, which emulators (s3rver, LocalStack) need and the SDK has no variable for.
  */
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, type GetObjectCommandOutput, ListObjectsCommand, PutObjectCommand, type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  type GetObjectCommandOutput,
+  ListObjectsCommand,
+  PutObjectCommand,
+  type S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import type { FileListing, FilesPort, StoredFile } from './files.port.ts';
 import { ToolTooLargeError } from './tool.errors.ts';
 

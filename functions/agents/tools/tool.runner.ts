@@ -55,7 +55,10 @@ export const createToolRunner = (tools: readonly Tool[], options: ToolRunnerOpti
     const { tool } = entry;
 
     if (call.parseError !== undefined) {
-      return fail({ type: 'invalid_arguments', message: `The arguments for ${tool.name} could not be read: ${call.parseError}. Send a JSON object.` });
+      return fail({
+        type: 'invalid_arguments',
+        message: `The arguments for ${tool.name} could not be read: ${call.parseError}. Send a JSON object.`,
+      });
     }
     const parsed = tool.input.safeParse(call.parsed);
     if (!parsed.success) {
@@ -76,10 +79,7 @@ export const createToolRunner = (tools: readonly Tool[], options: ToolRunnerOpti
     const controller = new AbortController();
     const onOuterAbort = () => controller.abort(new ToolError('aborted', `${tool.name} was stopped: the execution was stopped.`));
     ctx.signal.addEventListener('abort', onOuterAbort, { once: true });
-    const timer = setTimeout(
-      () => controller.abort(new ToolError('timeout', `${tool.name} did not finish within ${timeoutMs} ms.`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => controller.abort(new ToolError('timeout', `${tool.name} did not finish within ${timeoutMs} ms.`)), timeoutMs);
     const stopped = new Promise<never>((_, reject) => {
       controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
     });

@@ -31,13 +31,17 @@ afterAll(async () => {
 type Init = RequestInit & { json?: unknown };
 /** A cursor as a client could craft one (the real ones are base64url JSON too). */
 const crafted = (position: object) => Buffer.from(JSON.stringify(position)).toString('base64url');
-const as = (headers: Record<string, string>, init: Init = {}): Init => ({ ...init, headers: { ...headers, ...(init.headers as Record<string, string>) } });
-
+const as = (headers: Record<string, string>, init: Init = {}): Init => ({
+  ...init,
+  headers: { ...headers, ...(init.headers as Record<string, string>) },
+});
 
 /** Agent and version rows, to check that rejected requests change nothing. */
 const snapshot = async () =>
-  (await db.query(`SELECT (SELECT count(*) FROM agents)::int AS agents, (SELECT count(*) FROM agent_versions)::int AS versions,
-     (SELECT coalesce(sum(version), 0) FROM agents)::int AS "versionSum", (SELECT count(*) FROM agents WHERE deleted_at IS NOT NULL)::int AS deleted`)).rows[0];
+  (
+    await db.query(`SELECT (SELECT count(*) FROM agents)::int AS agents, (SELECT count(*) FROM agent_versions)::int AS versions,
+     (SELECT coalesce(sum(version), 0) FROM agents)::int AS "versionSum", (SELECT count(*) FROM agents WHERE deleted_at IS NOT NULL)::int AS deleted`)
+  ).rows[0];
 
 const validAgent = {
   name: 'support-bot',
@@ -57,7 +61,15 @@ describe('OpenAPI', () => {
   it('documents the agents, files, tools and analytics routes', async () => {
     const res = await rt.fetchJson('/openapi.json');
     expect(Object.keys(res.body.paths)).toEqual(
-      expect.arrayContaining(['/v1/agents', '/v1/agents/{agentId}', '/v1/agents/{agentId}/versions', '/v1/files', '/v1/files/{fileId}', '/v1/tools', '/v1/analytics/agents/{agentId}']),
+      expect.arrayContaining([
+        '/v1/agents',
+        '/v1/agents/{agentId}',
+        '/v1/agents/{agentId}/versions',
+        '/v1/files',
+        '/v1/files/{fileId}',
+        '/v1/tools',
+        '/v1/analytics/agents/{agentId}',
+      ]),
     );
     expect(res.body.components.schemas).toHaveProperty('CreateAgentRequest');
   });
@@ -102,7 +114,10 @@ describe('agents CRUD', () => {
 
     const retooled = await rt.fetchJson(
       `/v1/agents/${created.agentId}`,
-      as(developer, { method: 'PATCH', json: { tools: ['calculator', 'http_request'], maxSteps: 3, model: { provider: 'anthropic', name: 'claude-sonnet-4-5' } } }),
+      as(developer, {
+        method: 'PATCH',
+        json: { tools: ['calculator', 'http_request'], maxSteps: 3, model: { provider: 'anthropic', name: 'claude-sonnet-4-5' } },
+      }),
     );
     expect(retooled.status).toBe(200);
     expect(retooled.body).toMatchObject({ name: 'helpdesk', tools: ['calculator', 'http_request'], maxSteps: 3, version: 3 });
@@ -111,9 +126,15 @@ describe('agents CRUD', () => {
 
     const versions = await rt.fetchJson(`/v1/agents/${created.agentId}/versions?limit=2`, as(viewer));
     expect(versions.status).toBe(200);
-    expect(versions.body.items.map((v: { version: number; name: string }) => [v.version, v.name])).toEqual([[3, 'helpdesk'], [2, 'helpdesk']]);
+    expect(versions.body.items.map((v: { version: number; name: string }) => [v.version, v.name])).toEqual([
+      [3, 'helpdesk'],
+      [2, 'helpdesk'],
+    ]);
     const older = await rt.fetchJson(`/v1/agents/${created.agentId}/versions?limit=2&cursor=${versions.body.nextCursor}`, as(viewer));
-    expect(older.body).toMatchObject({ items: [{ version: 1, name: 'support-bot', model: validAgent.model, tools: ['calculator'] }], nextCursor: null });
+    expect(older.body).toMatchObject({
+      items: [{ version: 1, name: 'support-bot', model: validAgent.model, tools: ['calculator'] }],
+      nextCursor: null,
+    });
 
     const deleted = await rt.fetchJson(`/v1/agents/${created.agentId}`, as(developer, { method: 'DELETE' }));
     expect(deleted.status).toBe(204);
@@ -182,17 +203,29 @@ describe('bad input: 400 problem+json naming the field, nothing stored', () => {
     const cases: Array<[string, Init, string[]]> = [
       ['malformed JSON', { method: 'POST', body: '{"name": ', headers: { 'content-type': 'application/json' } }, ['body']],
       ['missing fields', { method: 'POST', json: { description: 'x' } }, ['body.name', 'body.model']],
-      ['wrong types', { method: 'POST', json: { ...validAgent, name: 42, maxSteps: 'ten', tools: 'calculator' } }, ['body.name', 'body.maxSteps', 'body.tools']],
+      [
+        'wrong types',
+        { method: 'POST', json: { ...validAgent, name: 42, maxSteps: 'ten', tools: 'calculator' } },
+        ['body.name', 'body.maxSteps', 'body.tools'],
+      ],
       ['step limit too high', { method: 'POST', json: { ...validAgent, maxSteps: 51 } }, ['body.maxSteps']],
       ['step limit zero', { method: 'POST', json: { ...validAgent, maxSteps: 0 } }, ['body.maxSteps']],
       ['unknown provider', { method: 'POST', json: { ...validAgent, model: { provider: 'google', name: 'gemini' } } }, ['body.model.provider']],
-      ['temperature out of range', { method: 'POST', json: { ...validAgent, model: { provider: 'openai', name: 'm', temperature: 2.5 } } }, ['body.model.temperature']],
+      [
+        'temperature out of range',
+        { method: 'POST', json: { ...validAgent, model: { provider: 'openai', name: 'm', temperature: 2.5 } } },
+        ['body.model.temperature'],
+      ],
       ['unknown tool', { method: 'POST', json: { ...validAgent, tools: ['calculator', 'rm_rf'] } }, ['body.tools.1']],
       ['blank name', { method: 'POST', json: { ...validAgent, name: '   ' } }, ['body.name']],
       // PostgreSQL refuses NUL in text and jsonb, and lone surrogates in jsonb; zod lets both through.
       ['NUL in name', { method: 'POST', json: { ...validAgent, name: 'a\u0000b' } }, ['body.name']],
       ['lone surrogate in systemPrompt', { method: 'POST', json: { ...validAgent, systemPrompt: 'hi \ud800' } }, ['body.systemPrompt']],
-      ['NUL in the model (jsonb)', { method: 'POST', json: { ...validAgent, model: { ...validAgent.model, name: 'gpt\u0000' } } }, ['body.model.name']],
+      [
+        'NUL in the model (jsonb)',
+        { method: 'POST', json: { ...validAgent, model: { ...validAgent.model, name: 'gpt\u0000' } } },
+        ['body.model.name'],
+      ],
     ];
     for (const [label, init, paths] of cases) {
       const res = await rt.fetchJson('/v1/agents', as(developer, init));
@@ -202,7 +235,10 @@ describe('bad input: 400 problem+json naming the field, nothing stored', () => {
     const unknownField = await rt.fetchJson('/v1/agents', as(developer, { method: 'POST', json: { ...validAgent, owner: 'me' } }));
     expect(unknownField.status).toBe(400);
     expect(problemOf(unknownField).errors?.[0]?.message).toMatch(/owner/);
-    const notJson = await rt.fetchJson('/v1/agents', as(developer, { method: 'POST', body: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }));
+    const notJson = await rt.fetchJson(
+      '/v1/agents',
+      as(developer, { method: 'POST', body: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+    );
     expect(notJson.status).toBe(415);
     problemOf(notJson);
     expect(await snapshot()).toEqual(before);
@@ -370,12 +406,23 @@ describe('GET /v1/analytics/agents/{agentId}', () => {
     const to = ago(20 * 24 * HOUR).toISOString();
     const old = await rt.fetchJson(`/v1/analytics/agents/${agentId}?from=${from}&to=${to}`, as(viewer));
     expect(old.body).toMatchObject({
-      runs: 1, failed: 1, successRate: 0, durationMs: { p50: 9000, p95: 9000 },
+      runs: 1,
+      failed: 1,
+      successRate: 0,
+      durationMs: { p50: 9000, p95: 9000 },
       tokensByModel: [{ provider: 'openai', model: 'gpt-4o', calls: 1, inputTokens: 1000, outputTokens: 1000 }],
-      toolUsage: [], topErrors: [{ message: 'ancient', count: 1 }],
+      toolUsage: [],
+      topErrors: [{ message: 'ancient', count: 1 }],
     });
     const empty = await rt.fetchJson(`/v1/analytics/agents/${agentId}?from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z`, as(viewer));
-    expect(empty.body).toMatchObject({ runs: 0, successRate: null, durationMs: { p50: null, p95: null }, tokensByModel: [], toolUsage: [], topErrors: [] });
+    expect(empty.body).toMatchObject({
+      runs: 0,
+      successRate: null,
+      durationMs: { p50: null, p95: null },
+      tokensByModel: [],
+      toolUsage: [],
+      topErrors: [],
+    });
   });
 
   it('rejects bad windows and ids with 400 naming the field', async () => {

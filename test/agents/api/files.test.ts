@@ -24,7 +24,10 @@ afterAll(async () => {
 });
 
 type Init = RequestInit & { json?: unknown };
-const as = (headers: Record<string, string>, init: Init = {}): Init => ({ ...init, headers: { ...headers, ...(init.headers as Record<string, string>) } });
+const as = (headers: Record<string, string>, init: Init = {}): Init => ({
+  ...init,
+  headers: { ...headers, ...(init.headers as Record<string, string>) },
+});
 const fileCount = async (): Promise<number> => (await db.query('SELECT count(*)::int AS n FROM files')).rows[0].n;
 
 // A 1x1 transparent PNG.

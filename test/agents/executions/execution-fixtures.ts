@@ -64,7 +64,13 @@ export interface AgentSpec {
 export const createAgent = async (h: Harness, spec: AgentSpec): Promise<string> => {
   const model = { provider: spec.provider, name: spec.model ?? (spec.provider === 'openai' ? 'gpt-4o-mini' : 'claude-scripted') };
   const tenantId = spec.tenantId ?? 'default';
-  const definition = { name: `agent-${randomBytes(3).toString('hex')}`, systemPrompt: spec.systemPrompt ?? 'You are terse.', model, tools: spec.tools ?? [], maxSteps: spec.maxSteps ?? 10 };
+  const definition = {
+    name: `agent-${randomBytes(3).toString('hex')}`,
+    systemPrompt: spec.systemPrompt ?? 'You are terse.',
+    model,
+    tools: spec.tools ?? [],
+    maxSteps: spec.maxSteps ?? 10,
+  };
   if (hasAgentsApi) {
     const token = await h.rt.mintJwt({ sub: 'user-admin', tenantId, roles: ['admin'] });
     const res = await h.rt.fetchJson('/v1/agents', { method: 'POST', headers: auth(token), json: { ...definition, description: '' } });
@@ -73,8 +79,14 @@ export const createAgent = async (h: Harness, spec: AgentSpec): Promise<string> 
   }
   const id = `agt_${randomBytes(12).toString('base64url')}`;
   const args = [id, tenantId, definition.name, definition.systemPrompt, JSON.stringify(model), definition.tools, definition.maxSteps];
-  await h.db.query(`INSERT INTO agents (id, tenant_id, name, system_prompt, model, tools, max_steps, version) VALUES ($1, $2, $3, $4, $5, $6, $7, 1)`, args);
-  await h.db.query(`INSERT INTO agent_versions (agent_id, version, name, system_prompt, model, tools, max_steps) VALUES ($1, 1, $2, $3, $4, $5, $6)`, [id, ...args.slice(2)]);
+  await h.db.query(
+    `INSERT INTO agents (id, tenant_id, name, system_prompt, model, tools, max_steps, version) VALUES ($1, $2, $3, $4, $5, $6, $7, 1)`,
+    args,
+  );
+  await h.db.query(
+    `INSERT INTO agent_versions (agent_id, version, name, system_prompt, model, tools, max_steps) VALUES ($1, 1, $2, $3, $4, $5, $6)`,
+    [id, ...args.slice(2)],
+  );
   return id;
 };
 
@@ -85,7 +97,11 @@ export const createAgent = async (h: Harness, spec: AgentSpec): Promise<string> 
  */
 export const uploadImage = async (h: Harness, tenantId = 'default', content: Buffer = PNG, contentType = 'image/png'): Promise<string> => {
   if (tenantId === 'default') {
-    const res = await h.rt.fetchJson('/v1/files', { method: 'POST', headers: auth(h.admin), json: { filename: 'pixel', contentType, sizeBytes: content.length } });
+    const res = await h.rt.fetchJson('/v1/files', {
+      method: 'POST',
+      headers: auth(h.admin),
+      json: { filename: 'pixel', contentType, sizeBytes: content.length },
+    });
     expect(res.status, res.text).toBe(201);
     const put = await fetch(res.body.uploadUrl, { method: 'PUT', headers: res.body.headers, body: new Uint8Array(content) });
     expect(put.status).toBe(200);
@@ -93,7 +109,12 @@ export const uploadImage = async (h: Harness, tenantId = 'default', content: Buf
   }
   const id = `fil_${randomBytes(12).toString('base64url')}`;
   const key = `tenants/${tenantId}/uploads/${id}`;
-  const s3 = new S3Client({ endpoint: h.rt.env.AWS_ENDPOINT_URL_S3, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  const s3 = new S3Client({
+    endpoint: h.rt.env.AWS_ENDPOINT_URL_S3,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
   await s3.send(new PutObjectCommand({ Bucket: h.rt.env.BUCKET_NAME, Key: key, Body: content, ContentType: contentType }));
   s3.destroy();
   await h.db.query(

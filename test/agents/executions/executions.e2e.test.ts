@@ -3,7 +3,18 @@
  * deploys) -> task handlers -> the real provider SDKs -> the scripted model server, for both providers.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { auth, createAgent, eventsOf, PNG, startExecution, startHarness, stepsOf, uploadImage, waitForExecution, type Harness } from './execution-fixtures.ts';
+import {
+  auth,
+  createAgent,
+  eventsOf,
+  PNG,
+  startExecution,
+  startHarness,
+  stepsOf,
+  uploadImage,
+  waitForExecution,
+  type Harness,
+} from './execution-fixtures.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -17,14 +28,18 @@ const providers = ['openai', 'anthropic'] as const;
 /** The tool results a provider request carries, as `{ id, text, isError }`, whatever the wire format. */
 const toolResultsIn = (provider: 'openai' | 'anthropic', body: any): Array<{ id: string; text: string; isError: boolean }> =>
   provider === 'openai'
-    ? body.messages.filter((m: any) => m.role === 'tool').map((m: any) => ({ id: m.tool_call_id, text: String(m.content), isError: /"error"/.test(String(m.content)) }))
+    ? body.messages
+        .filter((m: any) => m.role === 'tool')
+        .map((m: any) => ({ id: m.tool_call_id, text: String(m.content), isError: /"error"/.test(String(m.content)) }))
     : body.messages.flatMap((m: any) =>
         Array.isArray(m.content)
-          ? m.content.filter((c: any) => c.type === 'tool_result').map((c: any) => ({
-              id: c.tool_use_id,
-              text: typeof c.content === 'string' ? c.content : JSON.stringify(c.content),
-              isError: c.is_error === true,
-            }))
+          ? m.content
+              .filter((c: any) => c.type === 'tool_result')
+              .map((c: any) => ({
+                id: c.tool_use_id,
+                text: typeof c.content === 'string' ? c.content : JSON.stringify(c.content),
+                isError: c.is_error === true,
+              }))
           : [],
       );
 
@@ -32,8 +47,15 @@ describe.each(providers)('%s', (provider) => {
   it('calls two tools over three steps and answers; steps, events and usage add up', async () => {
     const agentId = await createAgent(h, { provider, tools: ['calculator', 'write_file'] });
     h.models.script([
-      { text: 'Let me compute.', toolCalls: [{ id: 'call_calc', name: 'calculator', arguments: { expression: '17 * 23' } }], usage: { inputTokens: 11, outputTokens: 7 } },
-      { toolCalls: [{ id: 'call_write', name: 'write_file', arguments: { path: 'answer.txt', content: '391' } }], usage: { inputTokens: 13, outputTokens: 5 } },
+      {
+        text: 'Let me compute.',
+        toolCalls: [{ id: 'call_calc', name: 'calculator', arguments: { expression: '17 * 23' } }],
+        usage: { inputTokens: 11, outputTokens: 7 },
+      },
+      {
+        toolCalls: [{ id: 'call_write', name: 'write_file', arguments: { path: 'answer.txt', content: '391' } }],
+        usage: { inputTokens: 13, outputTokens: 5 },
+      },
       { text: 'The answer is 391, saved to answer.txt.', usage: { inputTokens: 17, outputTokens: 9 } },
     ]);
     const started = await startExecution(h, agentId, { text: 'What is 17 * 23? Save it.' });
@@ -59,7 +81,12 @@ describe.each(providers)('%s', (provider) => {
       [4, 'tool', 'write_file'],
       [5, 'model', null],
     ]);
-    expect(steps[1]).toMatchObject({ toolCallId: 'call_calc', input: { arguments: { expression: '17 * 23' } }, output: { result: 391 }, error: null });
+    expect(steps[1]).toMatchObject({
+      toolCallId: 'call_calc',
+      input: { arguments: { expression: '17 * 23' } },
+      output: { result: 391 },
+      error: null,
+    });
     expect(steps[0]).toMatchObject({ provider, inputTokens: 11, outputTokens: 7 });
     const modelSteps = steps.filter((s) => s.kind === 'model');
     expect(modelSteps.reduce((n, s) => n + s.inputTokens, 0)).toBe(done.usage.inputTokens);
@@ -76,14 +103,21 @@ describe.each(providers)('%s', (provider) => {
     const kinds = events.map((e) => e.kind).filter((k) => k !== 'execution.token');
     expect(kinds).toEqual([
       'execution.started',
-      'execution.step', 'execution.tool_call',
-      'execution.tool_result', 'execution.step',
-      'execution.step', 'execution.tool_call',
-      'execution.tool_result', 'execution.step',
+      'execution.step',
+      'execution.tool_call',
+      'execution.tool_result',
+      'execution.step',
+      'execution.step',
+      'execution.tool_call',
+      'execution.tool_result',
+      'execution.step',
       'execution.step',
       'execution.succeeded',
     ]);
-    const streamed = events.filter((e) => e.kind === 'execution.token').map((e) => e.data.text).join('');
+    const streamed = events
+      .filter((e) => e.kind === 'execution.token')
+      .map((e) => e.data.text)
+      .join('');
     expect(streamed).toBe('Let me compute.The answer is 391, saved to answer.txt.');
   });
 
@@ -107,7 +141,10 @@ describe.each(providers)('%s', (provider) => {
 
   it('gives the model an error for a tool that throws, and the run goes on', async () => {
     const agentId = await createAgent(h, { provider, tools: ['read_file'] });
-    h.models.script([{ toolCalls: [{ id: 'call_read', name: 'read_file', arguments: { path: 'missing.txt' } }] }, { text: 'That file does not exist.' }]);
+    h.models.script([
+      { toolCalls: [{ id: 'call_read', name: 'read_file', arguments: { path: 'missing.txt' } }] },
+      { text: 'That file does not exist.' },
+    ]);
     const started = await startExecution(h, agentId, { text: 'Read missing.txt' });
     const done = await waitForExecution(h, started.executionId);
     expect(done.status).toBe('succeeded');
@@ -177,7 +214,8 @@ describe('faults', () => {
     const started = await startExecution(h, agentId, { text: 'talk slowly' });
     await waitForExecution(h, started.executionId, (e) => e.status === 'running');
     // Wait for the stream to be under way.
-    for (let i = 0; i < 100 && !(await eventsOf(h, started.executionId)).some((e) => e.kind === 'execution.token'); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && !(await eventsOf(h, started.executionId)).some((e) => e.kind === 'execution.token'); i++)
+      await new Promise((r) => setTimeout(r, 50));
 
     const cancel = await h.rt.fetchJson(`/v1/executions/${started.executionId}/cancel`, { method: 'POST', headers: auth(h.admin) });
     expect(cancel.status).toBe(200);
@@ -208,10 +246,18 @@ describe('approval', () => {
     expect(waiting.pendingApproval).toEqual({ toolCallId: 'toolu_ask', name: 'request_approval', arguments: { action: 'Email the customer' } });
     expect((await eventsOf(h, started.executionId)).map((e) => e.kind)).toContain('execution.waiting_approval');
 
-    const res = await h.rt.fetchJson(`/v1/executions/${started.executionId}/approvals`, { method: 'POST', headers: auth(h.admin), json: { decision, comment: 'checked' } });
+    const res = await h.rt.fetchJson(`/v1/executions/${started.executionId}/approvals`, {
+      method: 'POST',
+      headers: auth(h.admin),
+      json: { decision, comment: 'checked' },
+    });
     expect(res.status, res.text).toBe(200);
     expect(res.body.status).toBe('running');
-    const again = await h.rt.fetchJson(`/v1/executions/${started.executionId}/approvals`, { method: 'POST', headers: auth(h.admin), json: { decision } });
+    const again = await h.rt.fetchJson(`/v1/executions/${started.executionId}/approvals`, {
+      method: 'POST',
+      headers: auth(h.admin),
+      json: { decision },
+    });
     expect(again.status).toBe(409);
 
     const done = await waitForExecution(h, started.executionId);
@@ -221,7 +267,11 @@ describe('approval', () => {
 
   it('runs the call once approved', async () => {
     const { steps, results } = await run('approve');
-    expect(steps[1]).toMatchObject({ toolName: 'request_approval', output: { approved: true, decision: 'approved', comment: 'checked' }, error: null });
+    expect(steps[1]).toMatchObject({
+      toolName: 'request_approval',
+      output: { approved: true, decision: 'approved', comment: 'checked' },
+      error: null,
+    });
     expect(results[0]).toMatchObject({ id: 'toolu_ask', isError: false });
   });
 
@@ -255,8 +305,15 @@ describe('idempotency with a different request', () => {
     h.models.setDefault({ text: 'ok' });
     const key = `key-reuse-${Date.now()}`;
     const first = await startExecution(h, agentA, { text: 'first' }, { 'idempotency-key': key });
-    for (const [agentId, body] of [[agentB, { text: 'second' }], [agentA, { text: 'second' }]] as const) {
-      const res = await h.rt.fetchJson(`/v1/agents/${agentId}/executions`, { method: 'POST', headers: { ...auth(h.admin), 'idempotency-key': key }, json: body });
+    for (const [agentId, body] of [
+      [agentB, { text: 'second' }],
+      [agentA, { text: 'second' }],
+    ] as const) {
+      const res = await h.rt.fetchJson(`/v1/agents/${agentId}/executions`, {
+        method: 'POST',
+        headers: { ...auth(h.admin), 'idempotency-key': key },
+        json: body,
+      });
       expect(res.status).toBe(422);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
       expect(res.body).toMatchObject({ status: 422, errors: [{ path: 'headers.idempotency-key' }] });
@@ -281,7 +338,13 @@ describe('text PostgreSQL cannot store as is', () => {
     const done = await waitForExecution(h, started.executionId);
     expect(done).toMatchObject({ status: 'succeeded', output: { text: 'It holds a\uFFFDb.' } });
     const steps = await stepsOf(h, started.executionId);
-    expect(steps.map((s) => [s.toolName, s.error])).toEqual([[null, null], ['write_file', null], [null, null], ['read_file', null], [null, null]]);
+    expect(steps.map((s) => [s.toolName, s.error])).toEqual([
+      [null, null],
+      ['write_file', null],
+      [null, null],
+      ['read_file', null],
+      [null, null],
+    ]);
     expect(steps[1].input.arguments.content).toBe('a\uFFFDb');
     expect(JSON.stringify(steps[3].output)).toContain('a\uFFFDb');
     // The model got the file's content back.

@@ -5,22 +5,14 @@
  */
 
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  ModelRequestError,
-  ModelThrottledError,
-  ModelTimeoutError,
-  ModelUnavailableError,
-} from '#functions/agents/models/model.errors.ts';
+import { ModelRequestError, ModelThrottledError, ModelTimeoutError, ModelUnavailableError } from '#functions/agents/models/model.errors.ts';
 import type { ModelMessage, ModelProvider, ToolDefinition } from '#functions/agents/models/model.types.ts';
 import { AnthropicProvider } from '#functions/agents/providers/anthropic.provider.ts';
 import { OpenAIProvider } from '#functions/agents/providers/openai.provider.ts';
 import { startScriptedModelServer, type ScriptedModelServer } from '../../model-server/scripted-model-server.ts';
 
 // 1x1 transparent PNG.
-const PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
-  'base64',
-);
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 
 const tools: ToolDefinition[] = [
   {
@@ -59,8 +51,7 @@ const providers = [
     model: 'gpt-4o-mini',
     env: 'OPENAI',
     baseURL: () => server.openaiBaseURL,
-    build: (timeoutMs = 10_000): ModelProvider =>
-      new OpenAIProvider({ apiKey: 'sk-test', baseURL: server.openaiBaseURL, timeoutMs }),
+    build: (timeoutMs = 10_000): ModelProvider => new OpenAIProvider({ apiKey: 'sk-test', baseURL: server.openaiBaseURL, timeoutMs }),
     fromEnv: (): ModelProvider => new OpenAIProvider(),
   },
   {
@@ -68,8 +59,7 @@ const providers = [
     model: 'claude-sonnet-5',
     env: 'ANTHROPIC',
     baseURL: () => server.anthropicBaseURL,
-    build: (timeoutMs = 10_000): ModelProvider =>
-      new AnthropicProvider({ apiKey: 'sk-ant-test', baseURL: server.anthropicBaseURL, timeoutMs }),
+    build: (timeoutMs = 10_000): ModelProvider => new AnthropicProvider({ apiKey: 'sk-ant-test', baseURL: server.anthropicBaseURL, timeoutMs }),
     fromEnv: (): ModelProvider => new AnthropicProvider(),
   },
 ] as const;

@@ -59,8 +59,15 @@ const output = <T>(result: ToolResult): T => {
 describe('file tools on S3', () => {
   it('reads back what it wrote, under the tenant prefix', async () => {
     const content = '# Notes\nünïcödé ✓\n';
-    expect(output(await run(ctxA, 'write_file', { path: 'notes/todo.md', content }))).toEqual({ path: 'notes/todo.md', size: Buffer.byteLength(content) });
-    expect(output(await run(ctxA, 'read_file', { path: 'notes/todo.md' }))).toMatchObject({ path: 'notes/todo.md', content, contentType: 'text/markdown; charset=utf-8' });
+    expect(output(await run(ctxA, 'write_file', { path: 'notes/todo.md', content }))).toEqual({
+      path: 'notes/todo.md',
+      size: Buffer.byteLength(content),
+    });
+    expect(output(await run(ctxA, 'read_file', { path: 'notes/todo.md' }))).toMatchObject({
+      path: 'notes/todo.md',
+      content,
+      contentType: 'text/markdown; charset=utf-8',
+    });
 
     const raw = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'tenants/tenant-a/files/notes/todo.md' }));
     expect(await raw.Body?.transformToString()).toBe(content);
@@ -119,11 +126,24 @@ describe('file tools on S3', () => {
   it('enforces size limits on write and read', async () => {
     expect(await run(ctxA, 'write_file', { path: 'big.txt', content: 'x'.repeat(2049) })).toMatchObject({ ok: false, error: { type: 'too_large' } });
     output(await run(ctxA, 'write_file', { path: 'medium.txt', content: 'x'.repeat(2000) }));
-    expect(await run(ctxA, 'read_file', { path: 'medium.txt' })).toMatchObject({ ok: false, error: { type: 'too_large', message: expect.stringContaining('2000 bytes') } });
+    expect(await run(ctxA, 'read_file', { path: 'medium.txt' })).toMatchObject({
+      ok: false,
+      error: { type: 'too_large', message: expect.stringContaining('2000 bytes') },
+    });
   });
 
   it('says a binary file is not text instead of returning garbage', async () => {
-    await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'tenants/tenant-a/files/image.png', Body: Buffer.from([0x89, 0x50, 0xff, 0xfe, 0x00]), ContentType: 'image/png' }));
-    expect(await run(ctxA, 'read_file', { path: 'image.png' })).toMatchObject({ ok: false, error: { type: 'invalid_arguments', message: expect.stringContaining('not a text file') } });
+    await client.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: 'tenants/tenant-a/files/image.png',
+        Body: Buffer.from([0x89, 0x50, 0xff, 0xfe, 0x00]),
+        ContentType: 'image/png',
+      }),
+    );
+    expect(await run(ctxA, 'read_file', { path: 'image.png' })).toMatchObject({
+      ok: false,
+      error: { type: 'invalid_arguments', message: expect.stringContaining('not a text file') },
+    });
   });
 });

@@ -23,7 +23,9 @@ beforeAll(async () => {
       if (req.url === '/hello') {
         res.writeHead(200, { 'content-type': 'text/plain', 'x-internal': 'not returned' }).end('hi there');
       } else if (req.url === '/echo') {
-        res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ method: req.method, body: Buffer.concat(chunks).toString(), contentType: req.headers['content-type'] ?? null }));
+        res
+          .writeHead(201, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ method: req.method, body: Buffer.concat(chunks).toString(), contentType: req.headers['content-type'] ?? null }));
       } else if (req.url === '/big') {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('x'.repeat(10_000));
       } else if (req.url === '/redirect') {
@@ -54,12 +56,20 @@ const local: HttpToolConfig = { allowedHosts: ['127.0.0.1'], allowPrivateNetwork
 describe('http_request', () => {
   it('GETs from an allowed host and returns status, chosen headers and body', async () => {
     const result = await run(local, { url: `${base}/hello` });
-    expect(result).toMatchObject({ ok: true, output: { status: 200, body: 'hi there', truncated: false, headers: { 'content-type': 'text/plain' } } });
+    expect(result).toMatchObject({
+      ok: true,
+      output: { status: 200, body: 'hi there', truncated: false, headers: { 'content-type': 'text/plain' } },
+    });
     expect(JSON.stringify(result)).not.toContain('x-internal');
   });
 
   it('POSTs a body with headers', async () => {
-    const result = await run(local, { method: 'POST', url: `${base}/echo`, body: '{"a":1}', headers: { 'Content-Type': 'application/json', Host: 'evil.example' } });
+    const result = await run(local, {
+      method: 'POST',
+      url: `${base}/echo`,
+      body: '{"a":1}',
+      headers: { 'Content-Type': 'application/json', Host: 'evil.example' },
+    });
     if (!result.ok) throw new Error(result.error.message);
     const output = result.output as { status: number; body: string };
     expect(output.status).toBe(201);
@@ -77,7 +87,20 @@ describe('http_request', () => {
   });
 
   it('classes special-purpose and tunnelled addresses as private, public ones not', () => {
-    for (const address of ['127.0.0.1', '10.1.2.3', '169.254.169.254', '::1', '::127.0.0.1', '::ffff:10.0.0.1', 'fe80::1', 'fc00::1', 'fec0::1', '2002:7f00:1::1', '2001:0:4136:e378::1', 'not-an-ip']) {
+    for (const address of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '169.254.169.254',
+      '::1',
+      '::127.0.0.1',
+      '::ffff:10.0.0.1',
+      'fe80::1',
+      'fc00::1',
+      'fec0::1',
+      '2002:7f00:1::1',
+      '2001:0:4136:e378::1',
+      'not-an-ip',
+    ]) {
       expect(`${address}: ${isPrivateAddress(address)}`).toBe(`${address}: true`);
     }
     for (const address of ['93.184.216.34', '2606:2800:220:1:248:1893:25c8:1946']) {
@@ -91,7 +114,10 @@ describe('http_request', () => {
     // An allowed name that resolves to loopback is caught in the socket's own lookup.
     const port = new URL(base).port;
     const resolved = await run({ allowedHosts: ['localhost'] }, { url: `http://localhost:${port}/hello` });
-    expect(resolved).toMatchObject({ ok: false, error: { type: 'refused', message: expect.stringContaining('resolves to a private or local address') } });
+    expect(resolved).toMatchObject({
+      ok: false,
+      error: { type: 'refused', message: expect.stringContaining('resolves to a private or local address') },
+    });
   });
 
   it('cuts a long body at the limit and says so', async () => {

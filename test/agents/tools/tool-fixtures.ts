@@ -21,7 +21,13 @@ export const call = (name: string, args: Record<string, unknown>, id = `call_${+
  */
 const unreachableFiles = (): FilesPort =>
   new S3FilesPort(
-    new S3Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', forcePathStyle: true, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 }),
+    new S3Client({
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:9',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      maxAttempts: 1,
+    }),
     'unused',
   );
 

@@ -136,7 +136,10 @@ describe('request_approval', () => {
   });
 
   it("returns the human's decision, approved or rejected, as the output", async () => {
-    const approved = await runner.runToolCall(call('request_approval', args, 'c1'), context({ approval: { toolCallId: 'c1', approved: true, decidedBy: 'usr_1' } }));
+    const approved = await runner.runToolCall(
+      call('request_approval', args, 'c1'),
+      context({ approval: { toolCallId: 'c1', approved: true, decidedBy: 'usr_1' } }),
+    );
     expect(approved).toMatchObject({ ok: true, output: { approved: true, decision: 'approved', decidedBy: 'usr_1', comment: null } });
     const rejected = await runner.runToolCall(
       call('request_approval', args, 'c2'),

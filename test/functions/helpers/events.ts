@@ -35,7 +35,13 @@ export const restEvent = (input: RestInput = {}): APIGatewayProxyEvent => {
       accountId: '000000000000',
       apiId: 'test',
       authorizer: input.principal
-        ? { principalId: input.principal.userId, userId: input.principal.userId, tenantId: input.principal.tenantId, roles: input.principal.roles.join(','), integrationLatency: 0 }
+        ? {
+            principalId: input.principal.userId,
+            userId: input.principal.userId,
+            tenantId: input.principal.tenantId,
+            roles: input.principal.roles.join(','),
+            integrationLatency: 0,
+          }
         : null,
       protocol: 'HTTP/1.1',
       httpMethod: input.method ?? 'GET',

@@ -95,7 +95,11 @@ describe('GET /v1/api-keys', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const res = await call(listApiKeys, { path: '/v1/api-keys', principal: admin('ten_pages'), query: { limit: '2', ...(cursor ? { cursor } : {}) } });
+      const res = await call(listApiKeys, {
+        path: '/v1/api-keys',
+        principal: admin('ten_pages'),
+        query: { limit: '2', ...(cursor ? { cursor } : {}) },
+      });
       expect(res.status).toBe(200);
       expect(res.body.items.length).toBeLessThanOrEqual(2);
       seen.push(...res.body.items.map((k: { name: string; tenantId: string }) => `${k.tenantId}/${k.name}`));
@@ -120,7 +124,8 @@ describe('DELETE /v1/api-keys/{keyId}', () => {
   it("revokes the caller tenant's key; another tenant's key or an unknown id is 404 and stays live", async () => {
     const created = await call(createApiKey, post({ name: 'to-revoke' }));
     const keyId = created.body.keyId as string;
-    const revoke = (principal = admin(), id = keyId) => call(revokeApiKey, { method: 'DELETE', path: `/v1/api-keys/${id}`, params: { keyId: id }, principal });
+    const revoke = (principal = admin(), id = keyId) =>
+      call(revokeApiKey, { method: 'DELETE', path: `/v1/api-keys/${id}`, params: { keyId: id }, principal });
 
     expect((await revoke(admin('ten_other'))).status).toBe(404);
     expect((await db.query('SELECT revoked_at FROM api_keys WHERE id = $1', [keyId]))[0]).toEqual({ revoked_at: null });
@@ -129,7 +134,9 @@ describe('DELETE /v1/api-keys/{keyId}', () => {
     const res = await revoke();
     expect(res.status).toBe(204);
     expect(res.raw).toBe('');
-    expect((await db.query<{ revoked_at: Date | null }>('SELECT revoked_at FROM api_keys WHERE id = $1', [keyId]))[0]!.revoked_at).toBeInstanceOf(Date);
+    expect((await db.query<{ revoked_at: Date | null }>('SELECT revoked_at FROM api_keys WHERE id = $1', [keyId]))[0]!.revoked_at).toBeInstanceOf(
+      Date,
+    );
     expect((await revoke()).status).toBe(204);
   });
 

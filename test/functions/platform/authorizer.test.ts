@@ -116,7 +116,9 @@ describe('authorizer', () => {
   it('accepts ?token= on WebSocket $connect and refuses a connect without one', async () => {
     const result = await authorize(wsEvent(adminKey));
     expect(result.context).toMatchObject({ tenantId: 'default', roles: 'admin' });
-    expect(result.policyDocument.Statement).toEqual([expect.objectContaining({ Resource: 'arn:aws:execute-api:us-east-1:000000000000:ws123/local/*' })]);
+    expect(result.policyDocument.Statement).toEqual([
+      expect.objectContaining({ Resource: 'arn:aws:execute-api:us-east-1:000000000000:ws123/local/*' }),
+    ]);
     await expect(authorize(wsEvent())).rejects.toThrow('Unauthorized');
   });
 
@@ -158,7 +160,11 @@ describe('authenticator with an OIDC issuer', () => {
       findApiKey: async () => undefined,
       oidc: { issuer, audience: 'mls' },
     });
-    expect(await authenticate(await oidcToken({ sub: 'alice', tenant_id: 'ten_a', roles: ['viewer'] }))).toEqual({ userId: 'alice', tenantId: 'ten_a', roles: ['viewer'] });
+    expect(await authenticate(await oidcToken({ sub: 'alice', tenant_id: 'ten_a', roles: ['viewer'] }))).toEqual({
+      userId: 'alice',
+      tenantId: 'ten_a',
+      roles: ['viewer'],
+    });
     await expect(authenticate(await oidcToken({ sub: 'alice', tenant_id: 'ten_a' }, 'someone-else'))).rejects.toThrow();
     expect((await authenticate(await jwt({ sub: 'bob', tenant_id: 'default', roles: ['admin'] }))).userId).toBe('bob');
   });

@@ -18,16 +18,26 @@ describe('runMigrations', () => {
     const tables = await db.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
     );
-    expect(tables.map((t) => t.table_name)).toEqual(expect.arrayContaining(['api_keys', 'pgmigrations', 'tenants', 'channel_events', 'channel_heads']));
+    expect(tables.map((t) => t.table_name)).toEqual(
+      expect.arrayContaining(['api_keys', 'pgmigrations', 'tenants', 'channel_events', 'channel_heads']),
+    );
   });
 
   it('enforces what the code relies on: unique hashes, known roles, keys belong to a tenant', async () => {
     await db.query(`INSERT INTO tenants (id, name) VALUES ('t1', 'T1')`);
     const hash = 'a'.repeat(64);
     await db.query(`INSERT INTO api_keys (id, tenant_id, name, role, hash, prefix) VALUES ('key_1', 't1', 'k', 'admin', $1, 'mls_x')`, [hash]);
-    await expect(db.query(`INSERT INTO api_keys (id, tenant_id, name, role, hash, prefix) VALUES ('key_2', 't1', 'k', 'admin', $1, 'mls_x')`, [hash])).rejects.toThrow(/unique/);
-    await expect(db.query(`INSERT INTO api_keys (id, tenant_id, name, role, hash, prefix) VALUES ('key_3', 't1', 'k', 'root', $1, 'mls_x')`, ['b'.repeat(64)])).rejects.toThrow(/check/);
-    await expect(db.query(`INSERT INTO api_keys (id, tenant_id, name, role, hash, prefix) VALUES ('key_4', 'nope', 'k', 'admin', $1, 'mls_x')`, ['c'.repeat(64)])).rejects.toThrow(/foreign key/);
+    await expect(
+      db.query(`INSERT INTO api_keys (id, tenant_id, name, role, hash, prefix) VALUES ('key_2', 't1', 'k', 'admin', $1, 'mls_x')`, [hash]),
+    ).rejects.toThrow(/unique/);
+    await expect(
+      db.query(`INSERT INTO api_keys (id, tenant_id, name, role, hash, prefix) VALUES ('key_3', 't1', 'k', 'root', $1, 'mls_x')`, ['b'.repeat(64)]),
+    ).rejects.toThrow(/check/);
+    await expect(
+      db.query(`INSERT INTO api_keys (id, tenant_id, name, role, hash, prefix) VALUES ('key_4', 'nope', 'k', 'admin', $1, 'mls_x')`, [
+        'c'.repeat(64),
+      ]),
+    ).rejects.toThrow(/foreign key/);
   });
 });
 

@@ -37,7 +37,9 @@ describe('GET /openapi.json', () => {
       bearerJwt: expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }),
       apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
     });
-    expect(doc.paths['/v1/api-keys'].post.requestBody.content['application/json'].schema).toEqual({ $ref: '#/components/schemas/CreateApiKeyRequest' });
+    expect(doc.paths['/v1/api-keys'].post.requestBody.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/CreateApiKeyRequest',
+    });
     expect(doc.paths['/v1/api-keys/{keyId}'].delete.parameters).toEqual([expect.objectContaining({ name: 'keyId', in: 'path', required: true })]);
   });
 });

@@ -39,7 +39,9 @@ describe('parseFrame', () => {
   });
 
   it('takes ordinary text', () => {
-    expect(parseFrame(JSON.stringify({ action: 'publish', channel: 'workspace:wsp_abcdefgh12', data: 'héllo 😀' }), publishFrame).data).toBe('héllo 😀');
+    expect(parseFrame(JSON.stringify({ action: 'publish', channel: 'workspace:wsp_abcdefgh12', data: 'héllo 😀' }), publishFrame).data).toBe(
+      'héllo 😀',
+    );
   });
 });
 

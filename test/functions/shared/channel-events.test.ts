@@ -20,7 +20,12 @@ describe('ChannelEventStore', () => {
   it('numbers events 1, 2, 3… per channel with no gap or repeat under concurrent writers', async () => {
     const store = new ChannelEventStore(pool);
     await Promise.all(
-      Array.from({ length: 20 }, (_, i) => store.append('ta', 'workspace:w1', [{ kind: 'message', data: { i } }, { kind: 'message', data: { i, second: true } }])),
+      Array.from({ length: 20 }, (_, i) =>
+        store.append('ta', 'workspace:w1', [
+          { kind: 'message', data: { i } },
+          { kind: 'message', data: { i, second: true } },
+        ]),
+      ),
     );
     await store.append('ta', 'workspace:w2', [{ kind: 'message' }]);
     const events = await store.listAfter('ta', 'workspace:w1', 0, 100);
@@ -33,14 +38,20 @@ describe('ChannelEventStore', () => {
 
   it('stores data holding NUL and lone surrogates (tool output from binary files) with them replaced by U+FFFD', async () => {
     const store = new ChannelEventStore(pool);
-    const [event] = await store.append('ta', 'execution:binary', [{ kind: 'execution.tool_result', data: { output: 'a\u0000b\udc00', 'k\u0000': 1 } }]);
+    const [event] = await store.append('ta', 'execution:binary', [
+      { kind: 'execution.tool_result', data: { output: 'a\u0000b\udc00', 'k\u0000': 1 } },
+    ]);
     expect(event!.data).toEqual({ output: 'a\uFFFDb\uFFFD', 'k\uFFFD': 1 });
     expect((await store.listAfter('ta', 'execution:binary', 0, 10)).map((e) => e.data)).toEqual([event!.data]);
   });
 
   it('reads after a seq in order, and before a seq newest first, filtered by kind', async () => {
     const store = new ChannelEventStore(pool);
-    await store.append('ta', 'execution:e1', [{ kind: 'execution.started' }, { kind: 'execution.token', data: { text: 'hi' } }, { kind: 'execution.succeeded' }]);
+    await store.append('ta', 'execution:e1', [
+      { kind: 'execution.started' },
+      { kind: 'execution.token', data: { text: 'hi' } },
+      { kind: 'execution.succeeded' },
+    ]);
     expect((await store.listAfter('ta', 'execution:e1', 1, 10)).map((e) => e.kind)).toEqual(['execution.token', 'execution.succeeded']);
     expect((await store.listBefore('ta', 'execution:e1', 3, 10)).map((e) => e.seq)).toEqual([2, 1]);
     expect((await store.listBefore('ta', 'execution:e1', undefined, 10, ['execution.token'])).map((e) => e.seq)).toEqual([2]);

@@ -33,13 +33,25 @@ afterAll(async () => {
 describe('logs', () => {
   it('carry the request id and never an API key, a JWT or a minted secret', async () => {
     const minted = await mintAdminKey({ name: 'logged' }, lambdaContext());
-    const created = await call(createApiKey, { method: 'POST', body: { name: 'secret-holder' }, principal: admin(), headers: { 'x-api-key': minted.apiKey } });
+    const created = await call(createApiKey, {
+      method: 'POST',
+      body: { name: 'secret-holder' },
+      principal: admin(),
+      headers: { 'x-api-key': minted.apiKey },
+    });
     expect(created.status).toBe(201);
 
     const event = restEvent({ headers: { 'x-api-key': created.body.apiKey, authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.forged' } });
-    const authorizerEvent = { ...event, type: 'REQUEST', methodArn: 'arn:aws:execute-api:us-east-1:0:api/local/GET/v1/me' } as unknown as APIGatewayRequestAuthorizerEvent;
+    const authorizerEvent = {
+      ...event,
+      type: 'REQUEST',
+      methodArn: 'arn:aws:execute-api:us-east-1:0:api/local/GET/v1/me',
+    } as unknown as APIGatewayRequestAuthorizerEvent;
     await authorizer(authorizerEvent, lambdaContext());
-    const forgedEvent = { ...authorizerEvent, headers: { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.forged' } } as unknown as APIGatewayRequestAuthorizerEvent;
+    const forgedEvent = {
+      ...authorizerEvent,
+      headers: { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.forged' },
+    } as unknown as APIGatewayRequestAuthorizerEvent;
     await expect(authorizer(forgedEvent, lambdaContext())).rejects.toThrow('Unauthorized');
 
     expect(output).toContain(event.requestContext.requestId);

@@ -40,7 +40,11 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: 'local',
     RATE_LIMIT_PER_MINUTE: '4',
   });
-  raw = new DynamoDBClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  raw = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   db = DynamoDBDocumentClient.from(raw);
   await raw.send(
     new CreateTableCommand({
@@ -87,7 +91,7 @@ describe('RateLimiter', () => {
     expect(await stored('ten_flood')).toBe(4);
   });
 
-  it('counts a tenant\'s requests in the window and flags the one past the limit', async () => {
+  it("counts a tenant's requests in the window and flags the one past the limit", async () => {
     const limiter = new RateLimiter({ db, table: TABLE, now: at(30) });
     const states = [];
     for (let i = 0; i < 4; i++) states.push((await limiter.hit('ten_a', [tenantRule(3)]))![0]!);

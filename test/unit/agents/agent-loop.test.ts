@@ -85,7 +85,15 @@ const setup = (options: SetupOptions = {}) => {
   const input: TaskInput = { executionId: seeded.executionId, tenantId: seeded.tenantId };
   const id = seeded.executionId;
   return {
-    store, events, files, model, loop, runs, input, id, agent: seeded.agent,
+    store,
+    events,
+    files,
+    model,
+    loop,
+    runs,
+    input,
+    id,
+    agent: seeded.agent,
     execution: (): ExecutionRecord => store.execution(id),
     /** What the Map state does: one RunTool task per call of the turn. */
     runTools: async (calls: TurnToolCall[]) => {
@@ -100,7 +108,10 @@ const toolMessagesSent = (model: ScriptedModel): Array<Extract<ModelMessage, { r
 
 describe('callModel: routing a turn', () => {
   it('finishes the execution with the answer when the model calls no tool', async () => {
-    const t = setup({ agent: { tools: ['lookup'], model: { temperature: 0.2 } }, turns: [{ text: 'Paris is the capital.', usage: { inputTokens: 30, outputTokens: 7 } }] });
+    const t = setup({
+      agent: { tools: ['lookup'], model: { temperature: 0.2 } },
+      turns: [{ text: 'Paris is the capital.', usage: { inputTokens: 30, outputTokens: 7 } }],
+    });
 
     const turn = await t.loop.callModel(t.input);
 
@@ -110,17 +121,27 @@ describe('callModel: routing a turn', () => {
     expect(t.model.requests).toHaveLength(1);
     expect(t.model.requests[0]).toMatchObject({
       model: 'gpt-test',
-      messages: [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'What is the capital of France?' }],
+      messages: [
+        { role: 'system', content: 'You are terse.' },
+        { role: 'user', content: 'What is the capital of France?' },
+      ],
       temperature: 0.2,
     });
     expect(t.model.requests[0]!.tools?.map((d) => d.name)).toEqual(['lookup']);
-    expect(t.store.allSteps(t.id)).toMatchObject([{ stepNo: 1, kind: 'model', inputTokens: 30, outputTokens: 7, error: null, output: { text: 'Paris is the capital.', toolCalls: [] } }]);
+    expect(t.store.allSteps(t.id)).toMatchObject([
+      { stepNo: 1, kind: 'model', inputTokens: 30, outputTokens: 7, error: null, output: { text: 'Paris is the capital.', toolCalls: [] } },
+    ]);
     expect(t.store.storedMessages(t.id).at(-1)).toEqual({ role: 'assistant', content: { text: 'Paris is the capital.', toolCalls: [] } });
     // Streamed text goes out as token events before the step and the final status.
     const kinds = t.events.kinds();
     expect(kinds.filter((k) => k !== 'execution.token')).toEqual(['execution.step', 'execution.succeeded']);
     expect(kinds.lastIndexOf('execution.token')).toBeLessThan(kinds.indexOf('execution.step'));
-    expect(t.events.ofKind('execution.token').map((e) => (e.data as { text: string }).text).join('')).toBe('Paris is the capital.');
+    expect(
+      t.events
+        .ofKind('execution.token')
+        .map((e) => (e.data as { text: string }).text)
+        .join(''),
+    ).toBe('Paris is the capital.');
     expect(t.events.ofKind('execution.succeeded')[0]!.data).toEqual({ output: { text: 'Paris is the capital.' } });
   });
 
@@ -170,7 +191,9 @@ describe('callModel: routing a turn', () => {
 
     expect(turn.next).toBe('approval');
     expect(turn.toolCalls.map((c) => c.id)).toEqual(['c1', 'c2']);
-    expect(t.events.ofKind('execution.tool_call').map((e) => [(e.data as { name: string }).name, (e.data as { needsApproval: boolean }).needsApproval])).toEqual([
+    expect(
+      t.events.ofKind('execution.tool_call').map((e) => [(e.data as { name: string }).name, (e.data as { needsApproval: boolean }).needsApproval]),
+    ).toEqual([
       ['lookup', false],
       ['deploy', true],
     ]);
@@ -194,7 +217,12 @@ describe('callModel: routing a turn', () => {
     const turn = await t.loop.callModel(t.input);
 
     expect(turn.next).toBe('tools');
-    expect(t.events.ofKind('execution.tool_call')[0]!.data).toMatchObject({ name: 'deploy', arguments: null, needsApproval: false, parseError: expect.stringContaining('not valid JSON') });
+    expect(t.events.ofKind('execution.tool_call')[0]!.data).toMatchObject({
+      name: 'deploy',
+      arguments: null,
+      needsApproval: false,
+      parseError: expect.stringContaining('not valid JSON'),
+    });
   });
 
   it('refuses a task for an execution of another tenant or one that does not exist', async () => {
@@ -207,14 +235,20 @@ describe('callModel: routing a turn', () => {
   it('sends the images of the input as bytes read from storage', async () => {
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47]);
     const key = 'tenants/tenant-a/uploads/fil_1';
-    const t = setup({ execution: { input: { text: 'What is this?', images: [{ fileId: 'fil_1', key, mediaType: 'image/png' }] } }, turns: [{ text: 'A pixel.' }] });
+    const t = setup({
+      execution: { input: { text: 'What is this?', images: [{ fileId: 'fil_1', key, mediaType: 'image/png' }] } },
+      turns: [{ text: 'A pixel.' }],
+    });
     t.files.put(key, png, 'image/png');
 
     await t.loop.callModel(t.input);
 
     expect(t.model.requests[0]!.messages[1]).toEqual({
       role: 'user',
-      content: [{ type: 'text', text: 'What is this?' }, { type: 'image', data: png, mediaType: 'image/png' }],
+      content: [
+        { type: 'text', text: 'What is this?' },
+        { type: 'image', data: png, mediaType: 'image/png' },
+      ],
     });
   });
 });
@@ -227,7 +261,11 @@ describe('callModel: the step limit', () => {
 
     expect(turn).toEqual({ next: 'failed', toolCalls: [] });
     expect(t.model.requests).toEqual([]);
-    expect(t.execution()).toMatchObject({ status: 'failed', output: null, error: { type: 'StepLimitReached', message: expect.stringContaining('maxSteps 3') } });
+    expect(t.execution()).toMatchObject({
+      status: 'failed',
+      output: null,
+      error: { type: 'StepLimitReached', message: expect.stringContaining('maxSteps 3') },
+    });
     expect(t.events.kinds()).toEqual(['execution.failed']);
     expect(t.events.emitted[0]!.data).toEqual({ error: t.execution().error });
   });
@@ -295,7 +333,10 @@ describe('cancel', () => {
     expect(result).toEqual({ ok: false });
     expect(t.runs).toEqual([]);
     expect(t.store.allSteps(t.id)[1]).toMatchObject({ stepNo: 2, output: null, error: { type: 'aborted' } });
-    expect(t.store.storedMessages(t.id)[2]).toMatchObject({ role: 'tool', content: { toolCallId: 'c1', isError: true, text: expect.stringContaining('"aborted"') } });
+    expect(t.store.storedMessages(t.id)[2]).toMatchObject({
+      role: 'tool',
+      content: { toolCallId: 'c1', isError: true, text: expect.stringContaining('"aborted"') },
+    });
     expect(t.events.ofKind('execution.tool_result')[0]!.data).toMatchObject({ toolCallId: 'c1', ok: false, error: { type: 'aborted' } });
   });
 });
@@ -304,7 +345,13 @@ describe('approval', () => {
   const deployTwice: SetupOptions = {
     agent: { tools: ['lookup', 'deploy'] },
     turns: [
-      { toolCalls: [toolCall('c1', 'lookup', { query: 'a' }), toolCall('c2', 'deploy', { target: 'staging' }), toolCall('c3', 'deploy', { target: 'prod' })] },
+      {
+        toolCalls: [
+          toolCall('c1', 'lookup', { query: 'a' }),
+          toolCall('c2', 'deploy', { target: 'staging' }),
+          toolCall('c3', 'deploy', { target: 'prod' }),
+        ],
+      },
       { text: 'Done.' },
     ],
   };
@@ -339,7 +386,10 @@ describe('approval', () => {
   });
 
   it('never runs a rejected call; the model reads the refusal with the reviewer comment', async () => {
-    const t = setup({ agent: { tools: ['deploy'] }, turns: [{ toolCalls: [toolCall('c1', 'deploy', { target: 'prod' })] }, { text: 'Understood.' }] });
+    const t = setup({
+      agent: { tools: ['deploy'] },
+      turns: [{ toolCalls: [toolCall('c1', 'deploy', { target: 'prod' })] }, { text: 'Understood.' }],
+    });
     const turn = await t.loop.callModel(t.input);
     await t.loop.waitForApproval({ ...t.input, taskToken: 'token-1' });
     await t.store.decide(t.input.tenantId, t.id, { approved: false, decidedBy: 'bob', comment: 'not on a Friday' });
@@ -350,7 +400,13 @@ describe('approval', () => {
     expect(t.store.allSteps(t.id)[1]!.error).toEqual({ type: 'rejected', message: 'A human (bob) rejected this call of deploy: not on a Friday' });
     await t.loop.callModel(t.input);
     expect(toolMessagesSent(t.model)).toEqual([
-      { role: 'tool', toolCallId: 'c1', name: 'deploy', content: JSON.stringify({ error: { type: 'rejected', message: 'A human (bob) rejected this call of deploy: not on a Friday' } }), isError: true },
+      {
+        role: 'tool',
+        toolCallId: 'c1',
+        name: 'deploy',
+        content: JSON.stringify({ error: { type: 'rejected', message: 'A human (bob) rejected this call of deploy: not on a Friday' } }),
+        isError: true,
+      },
     ]);
   });
 
@@ -362,9 +418,14 @@ describe('approval', () => {
 
     expect(await t.loop.runTool({ ...t.input, call: turn.toolCalls[0]! }, new AbortController().signal)).toEqual({ ok: true });
 
-    expect(t.runs).toEqual([{ tool: 'deploy', args: { target: 'prod' }, approval: { toolCallId: 'c1', approved: true, decidedBy: 'alice', comment: 'go' } }]);
+    expect(t.runs).toEqual([
+      { tool: 'deploy', args: { target: 'prod' }, approval: { toolCallId: 'c1', approved: true, decidedBy: 'alice', comment: 'go' } },
+    ]);
     expect(t.store.allSteps(t.id)[1]).toMatchObject({ output: { deployed: 'prod' }, error: null });
-    expect(t.store.storedMessages(t.id)[2]).toEqual({ role: 'tool', content: { toolCallId: 'c1', name: 'deploy', isError: false, text: '{"deployed":"prod"}' } });
+    expect(t.store.storedMessages(t.id)[2]).toEqual({
+      role: 'tool',
+      content: { toolCallId: 'c1', name: 'deploy', isError: false, text: '{"deployed":"prod"}' },
+    });
   });
 });
 
@@ -427,7 +488,10 @@ describe('callModel: a model failure', () => {
 
     // The retry takes the next step number and finishes the run.
     expect(await t.loop.callModel(t.input)).toEqual({ next: 'end', toolCalls: [] });
-    expect(t.store.allSteps(t.id).map((s) => [s.stepNo, s.error?.type ?? null])).toEqual([[1, 'ModelUnavailableError'], [2, null]]);
+    expect(t.store.allSteps(t.id).map((s) => [s.stepNo, s.error?.type ?? null])).toEqual([
+      [1, 'ModelUnavailableError'],
+      [2, null],
+    ]);
     expect(t.execution().status).toBe('succeeded');
   });
 });
@@ -484,7 +548,10 @@ describe('markFailed', () => {
 
     await t.loop.markFailed({ ...t.input, error: { Error: 'ModelThrottledError', Cause: cause } });
 
-    const error = { type: 'ModelThrottledError', message: 'The model provider kept rate-limiting the request, retries included: 429 Too Many Requests (retry after 20 s)' };
+    const error = {
+      type: 'ModelThrottledError',
+      message: 'The model provider kept rate-limiting the request, retries included: 429 Too Many Requests (retry after 20 s)',
+    };
     expect(t.execution()).toMatchObject({ status: 'failed', error });
     expect(t.events.emitted.map((e) => [e.kind, e.data])).toEqual([['execution.failed', { error }]]);
   });
@@ -509,7 +576,11 @@ describe('markFailed', () => {
 
 describe('readableError', () => {
   it.each([
-    ['a plain-text cause', { Error: 'ExecutionContextError', Cause: 'Execution exe_1 does not exist' }, { type: 'ExecutionContextError', message: 'Execution exe_1 does not exist' }],
+    [
+      'a plain-text cause',
+      { Error: 'ExecutionContextError', Cause: 'Execution exe_1 does not exist' },
+      { type: 'ExecutionContextError', message: 'Execution exe_1 does not exist' },
+    ],
     ['a known error without a cause', { Error: 'States.Timeout' }, { type: 'States.Timeout', message: 'A step of the execution timed out' }],
     ['an unknown error without a cause', { Error: 'Lambda.Unknown', Cause: '' }, { type: 'Lambda.Unknown', message: 'Lambda.Unknown' }],
     ['JSON without errorMessage', { Error: 'Boom', Cause: '{"foo":1}' }, { type: 'Boom', message: '{"foo":1}' }],
@@ -557,7 +628,10 @@ describe('large tool outputs', () => {
 
     expect(t.files.writes).toEqual([]);
     expect(t.store.allSteps(t.id)[1]!.outputRef).toBeNull();
-    expect(t.store.storedMessages(t.id)[2]).toMatchObject({ role: 'tool', content: { text: JSON.stringify({ data: 'x'.repeat(charsFor(INLINE_OUTPUT_BYTES)) }) } });
+    expect(t.store.storedMessages(t.id)[2]).toMatchObject({
+      role: 'tool',
+      content: { text: JSON.stringify({ data: 'x'.repeat(charsFor(INLINE_OUTPUT_BYTES)) }) },
+    });
   });
 
   it('tells the model when a stored output is gone instead of failing the turn', async () => {
@@ -576,7 +650,9 @@ describe('runTool: context checks', () => {
     const t = setup({ agent: { tools: ['lookup'] }, turns: [{ toolCalls: [toolCall('c1', 'lookup', { query: 'a' })] }] });
     const [call] = (await t.loop.callModel(t.input)).toolCalls;
 
-    await expect(t.loop.runTool({ ...t.input, call: { ...call!, id: 'c-other' } }, new AbortController().signal)).rejects.toThrow(ExecutionContextError);
+    await expect(t.loop.runTool({ ...t.input, call: { ...call!, id: 'c-other' } }, new AbortController().signal)).rejects.toThrow(
+      ExecutionContextError,
+    );
     expect(t.runs).toEqual([]);
   });
 });

@@ -199,7 +199,12 @@ export class InMemoryExecutionStore implements AgentLoopStore, Pick<ExecutionRep
    * The model step, then one pending tool step per call numbered right after it in call order; the
    * assistant message goes after the last stored one. Usage and `stepCount` grow by this turn.
    */
-  async recordModelTurn(id: string, step: NewModelStep, message: AssistantContent, toolSteps: NewToolStep[]): Promise<{ stepNo: number; messageIdx: number; toolStepNos: number[] }> {
+  async recordModelTurn(
+    id: string,
+    step: NewModelStep,
+    message: AssistantContent,
+    toolSteps: NewToolStep[],
+  ): Promise<{ stepNo: number; messageIdx: number; toolStepNos: number[] }> {
     const state = this.#state(id);
     const stepNo = this.#reserve(state, 1 + toolSteps.length);
     state.steps.set(stepNo, this.#modelStep(id, stepNo, step));
@@ -212,10 +217,23 @@ export class InMemoryExecutionStore implements AgentLoopStore, Pick<ExecutionRep
     for (const [i, t] of toolSteps.entries()) {
       const no = toolStepNos[i]!;
       state.steps.set(no, {
-        executionId: id, stepNo: no, kind: 'tool', provider: null, model: null, toolName: t.toolName, toolCallId: t.toolCallId,
-        input: asJsonb(t.input), output: null, outputRef: null, error: null, inputTokens: 0, outputTokens: 0, latencyMs: 0,
+        executionId: id,
+        stepNo: no,
+        kind: 'tool',
+        provider: null,
+        model: null,
+        toolName: t.toolName,
+        toolCallId: t.toolCallId,
+        input: asJsonb(t.input),
+        output: null,
+        outputRef: null,
+        error: null,
+        inputTokens: 0,
+        outputTokens: 0,
+        latencyMs: 0,
         // The column default; recordToolResult overwrites it. `finishedAt: null` is what marks it pending.
-        startedAt: new Date(), finishedAt: null,
+        startedAt: new Date(),
+        finishedAt: null,
       });
     }
     return { stepNo, messageIdx, toolStepNos };
@@ -255,7 +273,10 @@ export class InMemoryExecutionStore implements AgentLoopStore, Pick<ExecutionRep
    * Unfinished tool steps after the latest successful model step, with no decision yet, whose arguments
    * parsed (a call that did not parse is never held for a human), in step order.
    */
-  async undecidedCalls(id: string, needsApproval: (toolName: string) => boolean): Promise<Array<{ toolCallId: string; name: string; arguments: unknown }>> {
+  async undecidedCalls(
+    id: string,
+    needsApproval: (toolName: string) => boolean,
+  ): Promise<Array<{ toolCallId: string; name: string; arguments: unknown }>> {
     const state = this.#executions.get(id);
     if (!state) return [];
     const steps = [...state.steps.values()];
@@ -280,7 +301,11 @@ export class InMemoryExecutionStore implements AgentLoopStore, Pick<ExecutionRep
   // --- the REST side's transitions, for reaching states as production does ---
 
   /** Takes the token and records the decision for the pending call; undefined unless the run is parked. */
-  async decide(tenantId: string, id: string, decision: { approved: boolean; decidedBy: string; comment?: string }): Promise<{ token: string; call: PendingToolCall } | undefined> {
+  async decide(
+    tenantId: string,
+    id: string,
+    decision: { approved: boolean; decidedBy: string; comment?: string },
+  ): Promise<{ token: string; call: PendingToolCall } | undefined> {
     const state = this.#executions.get(id);
     if (!state || state.record.tenantId !== tenantId) return undefined;
     const { record } = state;
@@ -330,9 +355,22 @@ export class InMemoryExecutionStore implements AgentLoopStore, Pick<ExecutionRep
 
   #modelStep(id: string, stepNo: number, s: NewModelStep): StepRecord {
     return {
-      executionId: id, stepNo, kind: 'model', provider: s.provider, model: s.model, toolName: null, toolCallId: null,
-      input: asJsonb(s.input), output: asNullableJsonb(s.output), outputRef: null, error: asNullableJsonb(s.error) as ExecutionError | null,
-      inputTokens: s.inputTokens, outputTokens: s.outputTokens, latencyMs: s.latencyMs, startedAt: s.startedAt, finishedAt: new Date(),
+      executionId: id,
+      stepNo,
+      kind: 'model',
+      provider: s.provider,
+      model: s.model,
+      toolName: null,
+      toolCallId: null,
+      input: asJsonb(s.input),
+      output: asNullableJsonb(s.output),
+      outputRef: null,
+      error: asNullableJsonb(s.error) as ExecutionError | null,
+      inputTokens: s.inputTokens,
+      outputTokens: s.outputTokens,
+      latencyMs: s.latencyMs,
+      startedAt: s.startedAt,
+      finishedAt: new Date(),
     };
   }
 }
@@ -453,7 +491,12 @@ export class InMemoryFiles implements FilesPort {
     if (object.content.byteLength > options.maxBytes) {
       throw new ToolTooLargeError(`The file is ${object.content.byteLength} bytes; at most ${options.maxBytes} bytes can be read.`);
     }
-    return { content: new Uint8Array(object.content), size: object.content.byteLength, contentType: object.contentType, lastModified: object.lastModified };
+    return {
+      content: new Uint8Array(object.content),
+      size: object.content.byteLength,
+      contentType: object.contentType,
+      lastModified: object.lastModified,
+    };
   }
 
   async write(key: string, content: Uint8Array, options: { contentType: string; signal?: AbortSignal }): Promise<void> {
