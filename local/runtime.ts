@@ -251,6 +251,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       [envNames.websocketCallbackUrl]: `http://127.0.0.1:${wsPort}/${stage}`,
       [secrets.jwtSigningKey.env]: localSecrets.jwtSecret,
       REST_API_ID,
+      // In AWS every concurrent invocation has a container and a pool of its own; here one process hosts
+      // them all and shares one pool, so it gets the room a burst of containers would have had (a thousand
+      // WebSocket subscribes at once queued on 3 connections past pg's 10 s connect timeout).
+      DB_POOL_MAX: process.env.DB_POOL_MAX ?? '20',
       POWERTOOLS_SERVICE_NAME: 'mls',
       POWERTOOLS_METRICS_NAMESPACE: 'mls',
       POWERTOOLS_TRACE_ENABLED: 'false',

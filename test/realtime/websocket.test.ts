@@ -379,7 +379,7 @@ describe('load (loopback, bounded)', () => {
     // A thousand subscribes at once queue up behind each other on a 2-core machine running other test files:
     // this test is about none being lost, so it waits as long as that takes (timings live in bench/).
     const acks = await Promise.all(clients.map((c) => request(c, { action: 'subscribe', channel }, 60_000)));
-    expect(acks.every((a) => a.type === 'subscribed')).toBe(true);
+    expect(acks.filter((a) => a.type !== 'subscribed').slice(0, 3)).toEqual([]);
     const pub = await connect(owner);
     const { seq } = await request(pub, { action: 'publish', channel, data: 'to everyone' }, 60_000);
     const received = await Promise.all(clients.map((c) => c.nextMessage(isEvent(channel, 'message'), 60_000)));

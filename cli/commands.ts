@@ -1,0 +1,16 @@
+/**
+ * The `mls` commands: name, one-line summary, and a loader (dynamic import, so a command's dependencies load
+ * only when it runs). A command module exports `run(args): Promise<number>` (the exit code).
+ */
+export interface CommandModule {
+  run(args: string[]): Promise<number>;
+}
+
+export interface Command {
+  summary: string;
+  load(): Promise<CommandModule>;
+}
+
+export const commands: Record<string, Command> = {
+  whoami: { summary: 'Print the principal the configured credentials stand for', load: () => import('./commands/whoami.command.ts') },
+};
