@@ -209,6 +209,16 @@ describe('functions', () => {
     }
   });
 
+  it('hands every REST function the CORS origins and every authenticated one the rate-limit table', () => {
+    const lambdas = lambdaByName(synth.template, STAGE);
+    for (const spec of manifest.functions.filter((f) => f.http?.length)) {
+      const variables = lambdas.get(spec.name)!.props.Environment.Variables;
+      expect(`${spec.name}: ${variables.CORS_ALLOWED_ORIGINS}`).toBe(`${spec.name}: ${SETTINGS.corsAllowedOrigins}`);
+      const counted = spec.http!.some((r) => r.auth !== 'none');
+      expect(`${spec.name}: ${'RATE_LIMITS_TABLE' in variables}`).toBe(`${spec.name}: ${counted}`);
+    }
+  });
+
   it("derives VPC placement, environment and IAM actions from each entry's access, and nothing more", () => {
     const lambdas = lambdaByName(synth.template, STAGE);
     for (const spec of allSpecs()) {

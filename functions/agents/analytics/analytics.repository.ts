@@ -1,12 +1,6 @@
-/** Per-agent figures over H7's executions and execution_steps tables, in one round trip. */
+/** Per-agent figures over the executions and execution_steps tables, in one round trip (PostgreSQL). */
 import type { Queryable } from '#shared/db.ts';
-
-export interface AnalyticsRow {
-  totals: { runs: number; succeeded: number; failed: number; cancelled: number; inProgress: number; p50: number | null; p95: number | null };
-  tokens: Array<{ provider: string | null; model: string | null; calls: number; inputTokens: number; outputTokens: number }>;
-  tools: Array<{ toolName: string; calls: number; errors: number }>;
-  errors: Array<{ message: string; count: number }>;
-}
+import type { AnalyticsRepository, AnalyticsRow } from './analytics.ts';
 
 export const TOP_ERRORS = 5;
 
@@ -47,11 +41,6 @@ SELECT
      SELECT coalesce(error->>'message', error->>'type', 'unknown error') AS message, count(*) AS count
        FROM e WHERE error IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT ${TOP_ERRORS}
    ) t) AS errors`;
-
-/** The port the analytics use case reads through. */
-export interface AnalyticsRepository {
-  forAgent(tenantId: string, agentId: string, from: Date, to: Date): Promise<AnalyticsRow>;
-}
 
 export class PgAnalyticsRepository implements AnalyticsRepository {
   readonly #db: Queryable;

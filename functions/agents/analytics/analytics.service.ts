@@ -3,7 +3,7 @@ import { NotFoundError, ValidationError } from '#shared/errors.ts';
 import type { Principal } from '#shared/principal.ts';
 import { MAX_ANALYTICS_DAYS, type AgentAnalyticsView } from '../agents.contracts.ts';
 import type { AgentRepository } from '../definitions/agent.ts';
-import type { AnalyticsRepository } from './analytics.repository.ts';
+import type { AnalyticsRepository } from './analytics.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_WINDOW_DAYS = 7;

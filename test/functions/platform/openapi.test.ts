@@ -41,6 +41,16 @@ describe('GET /openapi.json', () => {
       $ref: '#/components/schemas/CreateApiKeyRequest',
     });
     expect(doc.paths['/v1/api-keys/{keyId}'].delete.parameters).toEqual([expect.objectContaining({ name: 'keyId', in: 'path', required: true })]);
+    // Headers a route reads are declared on it and documented, like its body and query.
+    for (const route of functions.flatMap((f) => f.http ?? []).filter((r) => r.request?.headers)) {
+      const documented = doc.paths[route.path][route.method.toLowerCase()].parameters.filter((p: { in: string }) => p.in === 'header');
+      const declared = Object.keys((route.request!.headers as unknown as { shape: object }).shape);
+      expect(documented.map((p: { name: string }) => p.name).sort()).toEqual(declared.sort());
+    }
+    expect(doc.paths['/v1/agents/{agentId}/executions'].post.parameters).toContainEqual(
+      expect.objectContaining({ name: 'idempotency-key', in: 'header', required: false }),
+    );
+    expect(doc.paths['/v1/agents/{agentId}'].patch.parameters).toContainEqual(expect.objectContaining({ name: 'if-match', in: 'header' }));
   });
 });
 
