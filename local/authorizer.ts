@@ -22,7 +22,9 @@ const matches = (pattern: string, arn: string): boolean => {
     .split('')
     .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
     .join('');
-  return new RegExp(`^${regex}$`).test(arn);
+  // `s`: a method ARN carries the decoded path, which may hold CR/LF; `.` must match those too, or such a
+  // request is denied (403) instead of reaching the handler that answers 400 for the bad id.
+  return new RegExp(`^${regex}$`, 's').test(arn);
 };
 
 const statementsMatching = (result: APIGatewayAuthorizerResult, effect: 'Allow' | 'Deny', methodArn: string): boolean =>

@@ -1,6 +1,7 @@
 /** Small HTTP helpers shared by the local gateways. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Server } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 /** RFC 9457 body, the same shape the stack's gateway responses use. */
 export function sendProblem(res: ServerResponse, status: number, title: string, detail: string, headers: Record<string, string> = {}): void {
@@ -42,10 +43,17 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/**
+ * A map keyed by client-chosen names (headers, query parameters). No prototype: a header called
+ * `constructor` or `__proto__` is just a name, not Object's own property (which made the gateway fail
+ * before any handler ran), and the event serializes exactly as API Gateway's JSON would.
+ */
+export const clientMap = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
+
 /** Header maps as API Gateway builds them: original casing, last value wins / all values. */
 export function headerMaps(req: IncomingMessage): { headers: Record<string, string>; multiValueHeaders: Record<string, string[]> } {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  const headers = clientMap<string>();
+  const multiValueHeaders = clientMap<string[]>();
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     const name = req.rawHeaders[i]!;
     const value = req.rawHeaders[i + 1]!;
@@ -61,8 +69,8 @@ export function queryMaps(url: URL): {
   queryStringParameters: Record<string, string> | null;
   multiValueQueryStringParameters: Record<string, string[]> | null;
 } {
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
+  const single = clientMap<string>();
+  const multi = clientMap<string[]>();
   for (const [k, v] of url.searchParams) {
     single[k] = v;
     const values = multi[k] ?? [];
@@ -115,3 +123,27 @@ export const requestTime = (d: Date): string => {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${p(d.getUTCDate())}/${months[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
 };
+
+/**
+ * Requests Node cannot parse never reach a handler: headers over Node's limit (HPE_HEADER_OVERFLOW), a broken
+ * request line. Node would answer a bare 431/400 (or nothing); clients of this API get problem+json like
+ * every other error, then the connection is closed (the request stream is unusable).
+ */
+export function answerClientErrors(server: Server): void {
+  server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, title, detail] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'The request headers are larger than this API accepts']
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'Request Timeout', 'The request did not arrive in time']
+          : [400, 'Bad Request', 'The request is not valid HTTP'];
+    const body = JSON.stringify({ type: 'about:blank', title, status, detail });
+    socket.end(
+      `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
+}

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { FunctionSpec, HttpRoute } from '#shared/manifest.types.ts';
 import { runAuthorizer } from './authorizer.ts';
-import { headerMaps, PayloadTooLargeError, queryMaps, readBody, requestTime, sendProblem, sourceIp } from './http-util.ts';
+import { answerClientErrors, headerMaps, PayloadTooLargeError, queryMaps, readBody, requestTime, sendProblem, sourceIp } from './http-util.ts';
 import { ACCOUNT_ID, type LocalLambdas } from './lambda.ts';
 
 /** API Gateway's payload limit and integration timeout. */
@@ -80,18 +80,22 @@ export function createRestGateway(options: RestGatewayOptions): Server {
       return;
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
+    // The path as the client sent it, not URL's normalized pathname: WHATWG URL resolves `..`, `.` and their
+    // encodings (`%2E%2E`), which turned `DELETE …/members/..` into `DELETE …/workspaces/{id}`. A dot
+    // segment is just a value here; the handler's schema refuses it as an id.
+    const rawPath = (req.url ?? '/').split('?')[0]!.replace(/^[a-z]+:\/\/[^/]*/i, '') || '/';
     const method = (req.method ?? 'GET').toUpperCase();
     const requestId = randomUUID();
     let pathName: string;
     let rawParams: (m: RegExpExecArray, names: string[]) => Record<string, string>;
     try {
-      pathName = decodeURIComponent(url.pathname);
+      pathName = decodeURIComponent(rawPath);
       rawParams = (m, names) => Object.fromEntries(names.map((p, i) => [p, decodeURIComponent(m[i + 1]!)]));
     } catch {
       sendProblem(res, 400, 'Bad Request', 'The request path is not valid percent-encoding', corsHeaders);
       return;
     }
-    const candidates = routes.map((r) => ({ r, m: r.regex.exec(url.pathname) })).filter((c) => c.m);
+    const candidates = routes.map((r) => ({ r, m: r.regex.exec(rawPath) })).filter((c) => c.m);
 
     if (method === 'OPTIONS' && candidates.length > 0) {
       res.writeHead(204, {
@@ -241,10 +245,12 @@ export function createRestGateway(options: RestGatewayOptions): Server {
     res.end(body);
   }
 
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       log(`gateway error: ${String((error as Error)?.stack ?? error)}`);
       sendProblem(res, 500, 'Internal Server Error', 'The local gateway failed');
     });
   });
+  answerClientErrors(server);
+  return server;
 }

@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { FunctionSpec } from '#shared/manifest.types.ts';
 import { runAuthorizer } from './authorizer.ts';
-import { headerMaps, PayloadTooLargeError, queryMaps, readBody, requestTime, sourceIp } from './http-util.ts';
+import { answerClientErrors, headerMaps, PayloadTooLargeError, queryMaps, readBody, requestTime, sourceIp } from './http-util.ts';
 import { ACCOUNT_ID, type LocalLambdas } from './lambda.ts';
 
 export const WS_API_ID = 'localws';
@@ -210,7 +210,9 @@ export function createWebSocketGateway(options: WebSocketGatewayOptions): WebSoc
     if (!isBinary) {
       try {
         const action = (JSON.parse(body) as { action?: unknown })?.action;
-        if (typeof action === 'string' && routes.has(action)) routeKey = action;
+        // `$connect`, `$disconnect` and `$default` are the gateway's own events: a frame can never select
+        // them (a frame naming `$disconnect` once ran the disconnect handler on a live connection).
+        if (typeof action === 'string' && !action.startsWith('$') && routes.has(action)) routeKey = action;
       } catch {
         // Not JSON: API Gateway falls back to $default.
       }
@@ -304,6 +306,7 @@ export function createWebSocketGateway(options: WebSocketGatewayOptions): WebSoc
       if (!res.headersSent) res.writeHead(500).end();
     });
   });
+  answerClientErrors(server);
   server.on('upgrade', (req, socket, head) => {
     onUpgrade(req, socket, head).catch((e: unknown) => {
       log(`websocket upgrade error: ${String((e as Error)?.stack ?? e)}`);

@@ -139,7 +139,10 @@ export const createFileBody = z
       .trim()
       .min(1)
       .max(255)
-      .regex(/^[^\p{Cc}]+$/u, 'No control characters')
+      // Control characters (C0, DEL, C1) spelled as ranges: OpenAPI patterns are ECMA-262 without flags, so
+      // `\p{Cc}` (which needs the u flag) would be a pattern no client-side validator could ever match.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
+      .regex(/^[^\x00-\x1f\x7f-\x9f]+$/, 'No control characters')
       .meta({ example: 'diagram.png' }),
     contentType: z.enum(FILE_CONTENT_TYPES),
     sizeBytes: z.int().min(1).max(MAX_FILE_BYTES, `At most ${MAX_FILE_BYTES} bytes (20 MiB)`).meta({ example: 48213 }),

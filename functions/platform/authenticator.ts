@@ -108,7 +108,11 @@ export const createAuthenticator = (deps: AuthenticatorDeps) => {
   };
 };
 
-/** The credential of a request: `x-api-key`, else `Authorization: Bearer`, else (WebSocket) `?token=`. */
+/**
+ * The credential of a request: `x-api-key`, else `Authorization: Bearer`, else, on a WebSocket `$connect`
+ * only (browsers cannot set headers on the handshake), `?token=`. REST requests never take a credential from
+ * the URL: URLs end up in access logs, proxies and browser history.
+ */
 export const credentialFrom = (headers: Headers, query: Record<string, string | undefined> | null | undefined): string | undefined => {
   const apiKey = headerOf(headers, 'x-api-key');
   if (apiKey) return apiKey.trim();

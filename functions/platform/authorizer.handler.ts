@@ -46,7 +46,8 @@ const webSocketCredentialExpiry = (event: APIGatewayRequestAuthorizerEvent, cred
 
 const authorize = async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
   try {
-    const credential = credentialFrom(event.headers, event.queryStringParameters);
+    const isConnect = event.methodArn?.endsWith('/$connect') ?? false;
+    const credential = credentialFrom(event.headers, isConnect ? event.queryStringParameters : undefined);
     const principal = await authenticate(credential);
     const result: APIGatewayAuthorizerResult = {
       principalId: principal.userId,

@@ -36,7 +36,9 @@ export const createTenant = async (
       tenantId: tenant.tenantId,
       name: input.adminKeyName ?? 'admin',
       role: 'admin',
-      createdBy: caller.userId,
+      // Not the caller: a platform admin belongs to another tenant, whose user ids the new tenant's admins
+      // would read in their key list. The platform made this key, like the first key of `default`.
+      createdBy: null,
     });
     return { ...toTenantView(tenant), adminKey };
   });

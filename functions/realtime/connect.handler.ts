@@ -5,6 +5,7 @@ import { connectionItem } from './connection.ts';
 import { connections } from './realtime.composition.ts';
 
 export const handler = wsHandler(async (event) => {
+  if (event.requestContext.eventType !== 'CONNECT') return { statusCode: 400, body: '' };
   const principal = principalFrom(event.requestContext.authorizer);
   const connectedAt = new Date(event.requestContext.connectedAt ?? Date.now());
   await connections().put(

@@ -6,6 +6,7 @@ import * as z from 'zod';
 import type { ChannelEvent } from '#shared/channel-events.ts';
 import { fetchPathOf, publicNameOf, type ChannelKinds } from '#shared/channels.ts';
 import { BadRequestError, fieldErrorsOf, PayloadTooLargeError, toProblem, ValidationError, type FieldError } from '#shared/errors.ts';
+import { MAX_JSON_DEPTH, tooDeep } from '#shared/json.ts';
 import { unsafeStrings } from '#shared/stored-json.ts';
 
 /**
@@ -87,6 +88,11 @@ export const presenceFrame = z.object({ action: z.literal('presence'), id: frame
 export const parseFrame = <S extends z.ZodType>(body: string | undefined, schema: S): z.output<S> => {
   if (Buffer.byteLength(body ?? '', 'utf8') > MAX_CLIENT_FRAME_BYTES) {
     throw new PayloadTooLargeError(`Frames are limited to ${MAX_CLIENT_FRAME_BYTES} bytes`);
+  }
+  if (tooDeep(body ?? '')) {
+    throw new ValidationError(`Frames may nest at most ${MAX_JSON_DEPTH} levels deep`, [
+      { path: '(frame)', message: `Arrays and objects may nest at most ${MAX_JSON_DEPTH} levels deep` },
+    ]);
   }
   let parsed: unknown;
   try {

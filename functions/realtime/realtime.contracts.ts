@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { listQuery as sharedListQuery, MAX_LIMIT, pageSchema } from '#shared/pagination.ts';
-import { idSchema } from '#shared/ids.ts';
+import { externalIdSchema, idSchema } from '#shared/ids.ts';
 
 export const WORKSPACE_ROLES = ['owner', 'editor', 'viewer'] as const;
 export type WorkspaceRole = (typeof WORKSPACE_ROLES)[number];
@@ -18,13 +18,8 @@ const name = z.string().trim().min(1).max(100);
 
 export const workspaceId = idSchema('wsp', 'a workspace');
 
-/** Platform user ids: JWT `sub` values (OIDC ones included) and `apikey:<keyId>`; never a slash. */
-export const userId = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/^[^\s/]+$/, 'Expected a user id without spaces or slashes')
-  .meta({ example: 'user-42' });
+/** Platform user ids: JWT `sub` values (OIDC ones included) and `apikey:<keyId>`. */
+export const userId = externalIdSchema('a user id', 'user-42');
 
 export const workspaceParams = z.object({ workspaceId });
 export const memberParams = z.object({ workspaceId, userId });

@@ -24,6 +24,7 @@ import {
   type FieldError,
 } from './errors.ts';
 import { headerOf } from './headers.ts';
+import { MAX_JSON_DEPTH, tooDeep } from './json.ts';
 import { baseHandler, logger, metrics, MetricUnit } from './observability.ts';
 import { principalFrom, type Principal } from './principal.ts';
 import { perMinuteFromEnv, rateLimiterFromEnv, type LimitRule, type LimitState } from './rate-limit.ts';
@@ -92,6 +93,11 @@ const parseBody = (event: APIGatewayProxyEvent): unknown => {
     throw new UnsupportedMediaTypeError(`Send the body as application/json, not ${contentType.split(';')[0]}`);
   }
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (tooDeep(text)) {
+    throw new BadRequestError(`The request body nests deeper than ${MAX_JSON_DEPTH} levels`, [
+      { path: 'body', message: `Arrays and objects may nest at most ${MAX_JSON_DEPTH} levels deep` },
+    ]);
+  }
   try {
     return JSON.parse(text);
   } catch (error) {

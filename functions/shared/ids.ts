@@ -17,3 +17,19 @@ export const idSchema = (prefix: IdPrefix, noun: string) => {
     .regex(new RegExp(`^${prefix}_[A-Za-z0-9_-]{8,64}$`), `Expected ${noun} id like ${example}`)
     .meta({ example });
 };
+
+/**
+ * Ids minted elsewhere (a JWT's `sub`, `apikey:<keyId>`, an id another system gave us) as path parameters
+ * or fields: any visible characters except what changes a URL's meaning once the id is put back into one
+ * (`/`, `\\`, `?`, `#`, `%`, whitespace, control characters) and the dot segments `.` and `..`, which
+ * resolve to the parent resource (`/workspaces/w/members/..` is `/workspaces/w`). One regex, so the
+ * OpenAPI pattern says exactly what the server checks.
+ */
+export const externalIdSchema = (noun: string, example: string) =>
+  z
+    .string()
+    .min(1)
+    .max(200)
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
+    .regex(/^(?!\.{1,2}$)[^\s/\\?#%\x00-\x1f\x7f]+$/, `Expected ${noun} (no spaces, slashes, ?, #, %, control characters; not . or ..)`)
+    .meta({ example });

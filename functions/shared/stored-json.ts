@@ -19,21 +19,26 @@ export const unsafeReason = (value: string): string | undefined => {
 export const unsafeStrings = (value: unknown, prefix: string[] = []): Array<{ path: string; message: string }> => {
   const found: Array<{ path: string; message: string }> = [];
   const at = (path: string[]) => path.join('.') || '(root)';
-  const walk = (v: unknown, path: string[]): void => {
+  // An explicit stack, not recursion: the value's depth is the client's to choose. Items are pushed in
+  // reverse, so findings come out in document order; a bad key is reported just before its value's findings.
+  const pending: Array<{ v: unknown; path: string[]; badKey?: string }> = [{ v: value, path: prefix }];
+  while (pending.length > 0) {
+    const { v, path, badKey } = pending.pop()!;
+    if (badKey) found.push({ path: at([...path.slice(0, -1), path.at(-1)!.replaceAll('\0', '\\u0000').toWellFormed()]), message: `Key: ${badKey}` });
     if (typeof v === 'string') {
       const reason = unsafeReason(v);
       if (reason) found.push({ path: at(path), message: reason });
     } else if (Array.isArray(v)) {
-      for (const [i, item] of v.entries()) walk(item, [...path, String(i)]);
+      for (let i = v.length - 1; i >= 0; i--) pending.push({ v: v[i], path: [...path, String(i)] });
     } else if (v !== null && typeof v === 'object') {
-      for (const [key, item] of Object.entries(v)) {
+      const entries = Object.entries(v);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, item] = entries[i]!;
         const reason = unsafeReason(key);
-        if (reason) found.push({ path: at([...path, key.replaceAll('\0', '\\u0000').toWellFormed()]), message: `Key: ${reason}` });
-        walk(item, [...path, key]);
+        pending.push({ v: item, path: [...path, key], ...(reason ? { badKey: reason } : {}) });
       }
     }
-  };
-  walk(value, prefix);
+  }
   return found;
 };
 
