@@ -169,7 +169,7 @@ describe('OpenAPI patterns', () => {
     const doc = (await rt.fetchJson('/openapi.json')).body;
     const patterns: Array<{ at: string; pattern: string; example?: unknown }> = [];
     const visit = (node: unknown, at: string): void => {
-      if (Array.isArray(node)) node.forEach((n, i) => visit(n, `${at}/${i}`));
+      if (Array.isArray(node)) for (const [i, n] of node.entries()) visit(n, `${at}/${i}`);
       else if (node && typeof node === 'object') {
         const o = node as Record<string, unknown>;
         if (typeof o.pattern === 'string') patterns.push({ at, pattern: o.pattern, example: o.example });
