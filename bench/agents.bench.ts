@@ -12,8 +12,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { startBenchRuntime } from './bench-runtime.ts';
-import { ChannelEventStore } from '#shared/channel-events.ts';
-import { channelExecutionEvents } from '#functions/agents/executions/execution-events.ts';
 import { PgExecutionRepository } from '#functions/agents/executions/execution.repository.ts';
 import { newExecutionId } from '#functions/agents/executions/execution.ts';
 import { startScriptedModelServer } from '../test/model-server/scripted-model-server.ts';
@@ -74,7 +72,6 @@ export async function runAgentsBench(log: (line: string) => void): Promise<void>
 
     // The same writes, in process: no gateway, interpreter, Lambda shim, SDK or model HTTP.
     const repo = new PgExecutionRepository(pool);
-    const events = channelExecutionEvents(new ChannelEventStore(pool));
     started = performance.now();
     for (let i = 0; i < EXECUTIONS; i++) {
       const { execution } = await repo.create({
@@ -86,8 +83,11 @@ export async function runAgentsBench(log: (line: string) => void): Promise<void>
         createdBy: 'bench',
         idempotencyKey: undefined,
       });
-      await repo.markRunning(execution.id);
-      await events.emit('default', execution.id, [{ kind: 'execution.started', data: {} }]);
+      // The units of work the tasks make: each record with its events, in one transaction holding the row.
+      await repo.whileActive('default', execution.id, async (w) => {
+        await w.markRunning();
+        await w.emit([{ kind: 'execution.started', data: {} }]);
+      });
       for (let turn = 0; turn <= TOOL_TURNS; turn++) {
         const last = turn === TOOL_TURNS;
         const callId = `call_${turn}`;
@@ -103,32 +103,34 @@ export async function runAgentsBench(log: (line: string) => void): Promise<void>
           startedAt: new Date(),
         };
         const toolSteps = last ? [] : [{ toolName: 'calculator', toolCallId: callId, input: { arguments: { expression: '1 + 1' } } }];
-        const recorded = await repo.recordModelTurn(
-          execution.id,
-          step,
-          { text: '', toolCalls: last ? [] : [{ id: callId, name: 'calculator', arguments: '{}' }] },
-          toolSteps,
-        );
-        await events.emit('default', execution.id, [
-          { kind: 'execution.step', data: {} },
-          ...toolSteps.map(() => ({ kind: 'execution.tool_call', data: {} })),
-        ]);
-        if (last) break;
+        const recorded = await repo.whileActive('default', execution.id, async (w) => {
+          const r = await w.recordModelTurn(
+            step,
+            { text: '', toolCalls: last ? [] : [{ id: callId, name: 'calculator', arguments: '{}' }] },
+            toolSteps,
+          );
+          await w.emit([{ kind: 'execution.step', data: {} }, ...toolSteps.map(() => ({ kind: 'execution.tool_call', data: {} }))]);
+          if (last) {
+            await w.finish('succeeded', { output: { text: 'done' } });
+            await w.emit([{ kind: 'execution.succeeded', data: {} }]);
+          }
+          return r;
+        });
+        if (last || !recorded) break;
         await repo.step(execution.id, recorded.toolStepNos[0]!);
-        await repo.recordToolResult(
-          execution.id,
-          recorded.toolStepNos[0]!,
-          recorded.messageIdx + 1,
-          { output: { result: 2 }, outputRef: null, error: null, latencyMs: 0, startedAt: new Date() },
-          { toolCallId: callId, name: 'calculator', isError: false, text: '{"result":2}' },
-        );
-        await events.emit('default', execution.id, [
-          { kind: 'execution.tool_result', data: {} },
-          { kind: 'execution.step', data: {} },
-        ]);
+        await repo.whileActive('default', execution.id, async (w) => {
+          await w.recordToolResult(
+            recorded.toolStepNos[0]!,
+            recorded.messageIdx + 1,
+            { output: { result: 2 }, outputRef: null, error: null, latencyMs: 0, startedAt: new Date() },
+            { toolCallId: callId, name: 'calculator', isError: false, text: '{"result":2}' },
+          );
+          await w.emit([
+            { kind: 'execution.tool_result', data: {} },
+            { kind: 'execution.step', data: {} },
+          ]);
+        });
       }
-      await repo.finish(execution.id, 'succeeded', { output: { text: 'done' } });
-      await events.emit('default', execution.id, [{ kind: 'execution.succeeded', data: {} }]);
     }
     const plainMs = performance.now() - started;
     const steps = EXECUTIONS * stepsPerExecution;

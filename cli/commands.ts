@@ -13,4 +13,13 @@ export interface Command {
 
 export const commands: Record<string, Command> = {
   whoami: { summary: 'Print the principal the configured credentials stand for', load: () => import('./commands/whoami.command.ts') },
+  lsp: { summary: 'The IDE bridge as a language server on stdio (any editor)', load: () => import('./commands/lsp.command.ts') },
+  'mcp-bridge': {
+    summary: 'MCP over stdio for local clients, relayed to the platform /v1/mcp',
+    load: () => import('./commands/mcp-bridge.command.ts'),
+  },
+  'mcp-lsp': {
+    summary: 'A stdio language server (pyright, typescript-language-server, ...) as MCP tools over stdio',
+    load: () => import('./commands/mcp-lsp.command.ts'),
+  },
 };

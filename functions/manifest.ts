@@ -4,7 +4,10 @@
  * in `domains` below; the stack then gives it a nested stack and the runtime mounts its routes.
  */
 import { agentsManifest } from './agents/agents.manifest.ts';
+import { ideBridgeManifest } from './ide-bridge/ide-bridge.manifest.ts';
+import { n8nMonitorManifest } from './n8n-monitor/n8n-monitor.manifest.ts';
 import { platformManifest, authorizer } from './platform/platform.manifest.ts';
+import { protocolsManifest } from './protocols/protocols.manifest.ts';
 import { realtimeManifest } from './realtime/realtime.manifest.ts';
 import { flatten, type DomainManifest, type FunctionSpec, type PlatformManifest } from './shared/manifest.types.ts';
 
@@ -31,7 +34,7 @@ const withStack = (domain: DomainManifest): DomainManifest => ({ ...domain, func
 /** The platform first: its functions live in the parent stack; every other domain gets a nested stack. */
 export const manifest: PlatformManifest = {
   authorizer,
-  domains: [platformManifest, agentsManifest, realtimeManifest].map(withStack),
+  domains: [platformManifest, agentsManifest, realtimeManifest, protocolsManifest, ideBridgeManifest, n8nMonitorManifest].map(withStack),
 };
 
 export const flatManifest = flatten(manifest);

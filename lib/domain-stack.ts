@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { pascalName, type DomainManifest } from '#shared/manifest.types.ts';
 import { DomainFunctions, type SharedResources } from './constructs/functions.construct.ts';
 import type { PlatformRestApi } from './constructs/rest-api.construct.ts';
+import { Schedules } from './constructs/schedules.construct.ts';
 import { DomainStateMachines } from './constructs/state-machines.construct.ts';
 import { callbackUrlOf, type PlatformWebSocketApi } from './constructs/websocket-api.construct.ts';
 
@@ -41,6 +42,7 @@ export class DomainStack extends NestedStack {
       logRetention: shared.logRetention,
       removalPolicy: shared.removalPolicy,
     });
+    new Schedules(this, 'Schedules', { specs: domain.systemFunctions, functionOf, prefix: shared.prefix, settings: shared.settings });
   }
 
   /**

@@ -11,7 +11,7 @@
  *   logRetentionDays   CloudWatch log retention (default 30)
  *   logLevel           Powertools log level (default INFO)
  *   openaiBaseUrl, anthropicBaseUrl, httpToolAllowedHosts, oidcIssuer, oidcAudience, oidcJwksUrl,
- *   rateLimitPerMinute, corsAllowedOrigins
+ *   rateLimitPerMinute, corsAllowedOrigins, ideDefaultModel
  *                      operator settings (functions/shared/resources.ts `settings`), each passed to the
  *                      functions naming it (corsAllowedOrigins also sets the REST API's CORS preflight)
  */

@@ -11,6 +11,7 @@ import { PlatformRestApi } from './constructs/rest-api.construct.ts';
 import { Secrets } from './constructs/secrets.construct.ts';
 import { DomainStateMachines } from './constructs/state-machines.construct.ts';
 import { Storage } from './constructs/storage.construct.ts';
+import { Topics } from './constructs/topics.construct.ts';
 import { PlatformWebSocketApi } from './constructs/websocket-api.construct.ts';
 import { DomainStack } from './domain-stack.ts';
 import { acknowledge } from './nag.ts';
@@ -68,6 +69,7 @@ export class PlatformStack extends Stack {
 
     const storage = new Storage(this, 'Storage', { prefix, removalPolicy: dataRemovalPolicy });
     const secrets = new Secrets(this, 'Secrets', { prefix, removalPolicy: dataRemovalPolicy });
+    const topics = new Topics(this, 'Topics', { prefix, removalPolicy: logRemovalPolicy });
 
     let databaseWiring: DatabaseWiring;
     let database: Database | undefined;
@@ -112,6 +114,7 @@ export class PlatformStack extends Stack {
       tables: storage.tables,
       bucket: storage.bucket,
       secrets: secrets.secrets,
+      topics: topics.topics,
       stateMachineName,
       websocket: { callbackUrl: websocket.callbackUrl, apiId: websocket.api.apiId, stageName: websocket.stageName },
       settings: props.settings ?? {},
@@ -135,6 +138,7 @@ export class PlatformStack extends Stack {
       throttle,
       authorizerFunction: functions.get(props.manifest.authorizer.name),
       functionsByDomain: new Map(props.manifest.domains.map((d) => [d.domain, d.functions])),
+      oauthChallenge: Boolean(props.settings?.oidcIssuer),
     });
     rest.addRoutes(this, platform.functions, functionOf);
     websocket.addRoutes(this, platform.functions, functionOf);
@@ -169,6 +173,10 @@ export class PlatformStack extends Stack {
     new CfnOutput(this, 'WebSocketUrl', { value: websocket.url, description: 'WebSocket URL (connect with ?token=<JWT or API key>)' });
     new CfnOutput(this, 'WebSocketCallbackUrl', { value: websocket.callbackUrl, description: '@connections management endpoint' });
     new CfnOutput(this, 'BucketName', { value: storage.bucket.bucketName });
+    new CfnOutput(this, 'N8nAlertsTopicArn', {
+      value: topics.topics.n8nAlerts.topicArn,
+      description: 'n8n monitor alerts (subscribe email, chat, queues)',
+    });
     const mint = functions.byName.get(MINT_ADMIN_KEY_FUNCTION);
     if (mint) new CfnOutput(this, 'MintAdminKeyFunctionName', { value: mint.functionName, description: 'Invoked by `npm run mint-admin-key`' });
     if (migrate) new CfnOutput(this, 'MigrateFunctionName', { value: migrate.functionName });

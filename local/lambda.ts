@@ -29,6 +29,8 @@ export interface InvokeOptions {
 
 export class LocalLambdas {
   readonly #modules = new Map<string, Promise<Handler>>();
+  /** Handler runs not over yet, including those a timeout already answered for (in AWS the sandbox would be frozen). */
+  readonly #running = new Set<Promise<unknown>>();
   readonly #region: string;
   readonly #stage: string;
   readonly #log: (line: string) => void;
@@ -106,10 +108,18 @@ export class LocalLambdas {
         reject(error);
       }
     });
+    this.#running.add(run);
+    const over = () => this.#running.delete(run);
+    run.then(over, over);
     try {
       return await Promise.race([run, timeout]);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Resolves once no handler is running, those that outlived their timeout included (tests wait on it). */
+  async settled(): Promise<void> {
+    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
   }
 }

@@ -29,6 +29,8 @@ export interface EmbeddedPostgresOptions {
    * the exit hook below when the owner's process exits without stopping it).
    */
   ownProcessGroup?: boolean;
+  /** The port to listen on (a restart keeps its port, so clients reconnect to the same URL). Default: a free one. */
+  port?: number;
 }
 
 export interface EmbeddedPostgresHandle {
@@ -97,7 +99,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     }
   }
 
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   if (!initialised) {
     const cluster = new EmbeddedPostgres({
       databaseDir: dir,

@@ -4,7 +4,7 @@
  * handler's proxy result back. Modelled on serverless-offline, kept to what the stack does.
  */
 import { randomUUID } from 'node:crypto';
-import { cors } from '#shared/resources.ts';
+import { cors, oauthProtectedResource, settings } from '#shared/resources.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { FunctionSpec, HttpRoute } from '#shared/manifest.types.ts';
@@ -203,7 +203,11 @@ export function createRestGateway(options: RestGatewayOptions): Server {
         requestContext: { ...requestContext, authorizer: undefined },
       });
       if (verdict.effect === 'unauthorized') {
-        sendProblem(res, 401, 'Unauthorized', 'Missing or invalid credentials', corsHeaders);
+        // As the stack's UNAUTHORIZED gateway response: with an OIDC issuer, MCP clients learn where to get a token.
+        const challenge: Record<string, string> = process.env[settings.oidcIssuer.env]
+          ? { 'www-authenticate': oauthProtectedResource.challenge(`http://${req.headers.host ?? 'localhost'}`) }
+          : {};
+        sendProblem(res, 401, 'Unauthorized', 'Missing or invalid credentials', { ...corsHeaders, ...challenge });
         return;
       }
       if (verdict.effect === 'deny') {

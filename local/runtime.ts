@@ -22,6 +22,7 @@ import { close, listen } from './http-util.ts';
 import { LocalLambdas } from './lambda.ts';
 import { ensureDatabase, startEmbeddedPostgres } from './postgres.ts';
 import { createRestGateway, REST_API_ID } from './rest-gateway.ts';
+import { startLocalScheduler } from './scheduler.ts';
 import { createStepFunctions, stateMachineArn } from './step-functions.ts';
 import { createWebSocketGateway, type WebSocketLimits } from './websocket-gateway.ts';
 
@@ -51,6 +52,8 @@ export interface LocalRuntimeOptions {
   manifest?: RuntimeManifest;
   /** WebSocket idle / max-lifetime limits (AWS: 10 min / 2 h); shorten them in tests. */
   websocket?: WebSocketLimits;
+  /** Run the manifest's scheduled functions (EventBridge's role). Default true; tests that drive them by hand turn it off. */
+  scheduler?: boolean;
   /**
    * Also write the discovery file `{ restUrl, wsUrl, apiKey, pid, ephemeral, dataDir }` here (mode 0600),
    * for scripts to find this instance (`npm start` passes `<cwd>/.mls/local.json`). An ephemeral runtime
@@ -97,18 +100,38 @@ export interface LocalRuntime {
    * PostgreSQL stop in reverse order of starting.
    */
   stop: () => Promise<void>;
+  /**
+   * Test hook: stops one service this runtime started and starts it again on the same port with the same data,
+   * running `whileDown` in between (handlers meanwhile meet refused connections, as during a real restart).
+   * PostgreSQL only when the runtime started it (no `databaseUrl`); an in-memory (ephemeral) DynamoDB comes
+   * back empty, with its tables created again.
+   */
+  restart: (service: RestartableService, options?: { whileDown?: () => Promise<void> }) => Promise<void>;
+  /** Test hook: resolves once no handler invocation is running (those that outlived a local timeout included). */
+  settled: () => Promise<void>;
 }
+
+/** The services `LocalRuntime.restart` can restart. */
+export type RestartableService = 'postgres' | 'dynamodb' | 's3';
 
 interface LocalSecrets {
   jwtSecret: string;
   postgresPassword: string;
+  /** Added later than the others: a data folder from before gets one on its next start. */
+  credentialsKey?: string;
 }
 
 const random = (bytes = 32) => randomBytes(bytes).toString('base64url');
 
 async function loadSecrets(file: string, ephemeral: boolean): Promise<LocalSecrets> {
-  if (!ephemeral && existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as LocalSecrets;
-  const created = { jwtSecret: random(48), postgresPassword: random(24) };
+  if (!ephemeral && existsSync(file)) {
+    const existing = JSON.parse(await readFile(file, 'utf8')) as LocalSecrets;
+    if (existing.credentialsKey) return existing;
+    const completed = { ...existing, credentialsKey: random(48) };
+    await writeFile(file, JSON.stringify(completed, null, 2), { mode: 0o600 });
+    return completed;
+  }
+  const created = { jwtSecret: random(48), postgresPassword: random(24), credentialsKey: random(48) };
   await writeFile(file, JSON.stringify(created, null, 2), { mode: 0o600 });
   return created;
 }
@@ -133,6 +156,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   // reverse order of starting, so handlers still running keep their emulators and database until then.
   const stack: Array<{ name: string; gateway?: boolean; stop: () => Promise<void> }> = [];
   const previousEnv = new Map<string, string | undefined>();
+  // How to restart each service started (the `restart` test hook).
+  const restarts: Partial<Record<RestartableService, (whileDown: () => Promise<void>) => Promise<void>>> = {};
   let stopped = false;
   let ready = false;
   const isReady = () => ready;
@@ -163,8 +188,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       const pgDir = path.join(dataDir, 'postgres');
       // Its own process group: a terminal's Ctrl-C then reaches only this process, which stops PostgreSQL
       // last, after the requests still in flight.
-      const pgServer = await startEmbeddedPostgres({ dir: pgDir, password: localSecrets.postgresPassword, ownProcessGroup: true });
-      stack.push({ name: 'PostgreSQL', stop: pgServer.stop });
+      let pgServer = await startEmbeddedPostgres({ dir: pgDir, password: localSecrets.postgresPassword, ownProcessGroup: true });
+      stack.push({ name: 'PostgreSQL', stop: () => pgServer.stop() });
+      restarts.postgres = async (whileDown) => {
+        await pgServer.stop();
+        await whileDown();
+        pgServer = await startEmbeddedPostgres({ dir: pgDir, password: localSecrets.postgresPassword, ownProcessGroup: true, port: pgServer.port });
+      };
       databaseUrl = await ensureDatabase(pgServer.adminUrl, 'mls');
       info(`✓ PostgreSQL       127.0.0.1:${pgServer.port} embedded, data in ${pgDir}`);
     }
@@ -177,6 +207,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     stack.push({ name: 'DynamoDB', stop: () => close(dynamo) });
     const dynamoUrl = `http://127.0.0.1:${dynamoPort}`;
     const tableNames = await createTables(dynamoUrl, region, stage);
+    restarts.dynamodb = async (whileDown) => {
+      await close(dynamo);
+      await whileDown();
+      // dynalite reopens its store on listen: the LevelDB folder as it was, or (in memory) an empty one.
+      await listen(dynamo, dynamoPort);
+      await createTables(dynamoUrl, region, stage);
+    };
     info(
       `✓ DynamoDB         ${dynamoUrl} (dynalite, ${dynamoPath ? `data in ${dynamoPath}` : 'in memory'}; tables ${Object.values(tableNames).join(', ')})`,
     );
@@ -185,17 +222,18 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const bucket = `mls-${stage}-files`;
     const s3Dir = path.join(dataDir, 's3');
     await mkdir(s3Dir, { recursive: true });
-    const s3 = new S3rver({
-      address: '127.0.0.1',
-      port: 0,
-      silent: true,
-      directory: s3Dir,
-      vhostBuckets: false,
-      configureBuckets: [{ name: bucket }],
-    });
+    const s3Options = { address: '127.0.0.1', silent: true, directory: s3Dir, vhostBuckets: false, configureBuckets: [{ name: bucket }] };
+    let s3 = new S3rver({ ...s3Options, port: 0 });
     const s3Address = await s3.run();
     // s3rver's own close() is a plain server.close(): handlers' keep-alive sockets would hold it open.
     stack.push({ name: 'S3', stop: () => (s3.httpServer ? close(s3.httpServer) : s3.close()) });
+    restarts.s3 = async (whileDown) => {
+      if (s3.httpServer) await close(s3.httpServer);
+      await whileDown();
+      // A new server on the same port and folder: every object stored before is there again.
+      s3 = new S3rver({ ...s3Options, port: s3Address.port });
+      await s3.run();
+    };
     const s3Url = `http://127.0.0.1:${s3Address.port}`;
     info(`✓ S3               ${s3Url} (s3rver, bucket ${bucket}, data in ${s3Dir})`);
 
@@ -250,6 +288,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       [envNames.databaseUrl]: databaseUrl,
       [envNames.websocketCallbackUrl]: `http://127.0.0.1:${wsPort}/${stage}`,
       [secrets.jwtSigningKey.env]: localSecrets.jwtSecret,
+      [secrets.credentialsKey.env]: localSecrets.credentialsKey!,
+      // On a laptop n8n usually runs on loopback; a deployment keeps private addresses refused unless told.
+      [settings.n8nAllowPrivateNetworks.env]: process.env[settings.n8nAllowPrivateNetworks.env] ?? 'true',
       REST_API_ID,
       // In AWS every concurrent invocation has a container and a pool of its own; here one process hosts
       // them all and shares one pool, so it gets the room a burst of containers would have had (a thousand
@@ -299,13 +340,37 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       apiKey = minted.apiKey;
       info(`✓ Admin API key    minted (${minted.keyId}, tenant ${minted.tenantId})`);
     }
+    // Scheduled functions (EventBridge's role), once everything they may touch is up.
+    if (options.scheduler ?? true) {
+      const scheduler = startLocalScheduler({ functions: allFunctions, lambdas, region, stage, environment: process.env, log: warn });
+      stack.push({ name: 'Scheduler', gateway: true, stop: () => scheduler.stop(STOP_GRACE_MS) });
+      for (const s of scheduler.schedules) info(`✓ Schedule         ${s.name} every ${s.minutes} min`);
+    }
     discovery = { restUrl, wsUrl, apiKey, pid: process.pid, ephemeral, dataDir };
     // With the default data folder (`.mls`) npm start's discovery file is this same file.
     await writePrivateJson(localJsonPath, discovery);
     if (discoveryFile && discoveryFile !== localJsonPath) await writePrivateJson(discoveryFile, discovery);
     ready = true;
 
-    return { restUrl, wsUrl, apiKey, jwtSecret: localSecrets.jwtSecret, env: handlerEnv, dataDir, localJsonPath, discoveryFile, stop };
+    const restart: LocalRuntime['restart'] = async (service, restartOptions = {}) => {
+      const restartService = restarts[service];
+      if (!restartService) throw new Error(`this runtime did not start ${service}, so it cannot restart it`);
+      await restartService(restartOptions.whileDown ?? (async () => undefined));
+    };
+    const settled = () => lambdas.settled();
+    return {
+      restUrl,
+      wsUrl,
+      apiKey,
+      jwtSecret: localSecrets.jwtSecret,
+      env: handlerEnv,
+      dataDir,
+      localJsonPath,
+      discoveryFile,
+      stop,
+      restart,
+      settled,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -136,6 +136,11 @@ export const getAgentAnalyticsRoute = {
  */
 const publishesEvents = { tables: { connections: 'readwrite' }, websocketManagement: true } as const satisfies Access;
 const providerKeys = { secrets: ['openaiApiKey', 'anthropicApiKey'], settings: ['openaiBaseUrl', 'anthropicBaseUrl'] } as const satisfies Access;
+/**
+ * Agents that list remote MCP servers (`mcp:<serverId>`): listing and calling their tools opens the sealed auth
+ * headers (the credentials key) and checks the servers' hosts (functions/protocols/protocols.public.ts).
+ */
+const mcpTools = { secrets: ['credentialsKey'], settings: ['mcpServerAllowedHosts'] } as const satisfies Access;
 const executionTags = ['executions'];
 
 export const startExecutionRoute = {
@@ -259,14 +264,26 @@ export const agentsManifest = defineDomain({
       name: 'agent-call-model',
       entry: fn('executions', 'call-model'),
       description: 'Agent state machine: one streamed model call with its step record and events',
-      access: { ...publishesEvents, ...providerKeys, database: true, bucket: 'read' },
+      access: {
+        ...publishesEvents,
+        database: true,
+        bucket: 'read',
+        secrets: [...providerKeys.secrets, ...mcpTools.secrets],
+        settings: [...providerKeys.settings, ...mcpTools.settings],
+      },
       timeoutSeconds: 180,
     },
     {
       name: 'agent-run-tool',
       entry: fn('executions', 'run-tool'),
       description: 'Agent state machine: runs one tool call and records its result',
-      access: { ...publishesEvents, database: true, bucket: 'readwrite', settings: ['httpToolAllowedHosts'] },
+      access: {
+        ...publishesEvents,
+        database: true,
+        bucket: 'readwrite',
+        secrets: mcpTools.secrets,
+        settings: ['httpToolAllowedHosts', ...mcpTools.settings],
+      },
       timeoutSeconds: 60,
     },
     {

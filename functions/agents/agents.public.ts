@@ -9,7 +9,18 @@
  */
 import type { ChannelKind } from '#shared/channels.ts';
 import { getPool } from '#shared/db.ts';
-import type { Principal } from '#shared/principal.ts';
+import type { HttpRoute } from '#shared/manifest.types.ts';
+import type { Principal, Role } from '#shared/principal.ts';
+import {
+  cancelExecutionRoute,
+  decideApprovalRoute,
+  getAgentRoute,
+  getExecutionRoute,
+  listAgentsRoute,
+  listExecutionEventsRoute,
+  listExecutionStepsRoute,
+  startExecutionRoute,
+} from './agents.manifest.ts';
 import { getAgent, listAgents } from './definitions/agent.service.ts';
 import { agents } from './definitions/definitions.composition.ts';
 import { executionChannelKind } from './executions/execution-channel.ts';
@@ -33,6 +44,23 @@ export {
 export { isTerminal } from './executions/execution.ts';
 export { ModelError, ModelRequestError, ModelThrottledError, ModelTimeoutError, ModelUnavailableError } from './models/model.errors.ts';
 export type { GenerateOptions, ModelMessage, ModelProviderName, ModelRequest, ModelResponse, ModelUsage } from './models/model.types.ts';
+
+const rolesOf = (route: HttpRoute): ReadonlyArray<Role> | undefined => route.roles;
+
+/**
+ * The roles each use case of `agentUseCases()` needs, as the REST routes declare them (undefined: any
+ * authenticated principal). Other front doors check these, so a role rule changed in the manifest holds there too.
+ */
+export const agentUseCaseRoles = {
+  listAgents: rolesOf(listAgentsRoute),
+  getAgent: rolesOf(getAgentRoute),
+  startExecution: rolesOf(startExecutionRoute),
+  getExecution: rolesOf(getExecutionRoute),
+  listSteps: rolesOf(listExecutionStepsRoute),
+  listEvents: rolesOf(listExecutionEventsRoute),
+  cancel: rolesOf(cancelExecutionRoute),
+  decide: rolesOf(decideApprovalRoute),
+} satisfies Record<keyof ReturnType<typeof agentUseCases>, ReadonlyArray<Role> | undefined>;
 
 /** The execution channel kind with its subscribe check against this domain's store (the shared pool). */
 export const executionChannel = (): ChannelKind => executionChannelKind(async () => new PgExecutionRepository(await getPool()));

@@ -9,8 +9,8 @@ import { openApiRoute } from './platform.manifest.ts';
 
 let document: ReturnType<typeof buildOpenApiDocument> | undefined;
 
-export const handler = httpHandler(openApiRoute, () => {
-  // Built on first request, then kept for the container's life: the manifest cannot change at run time.
-  document ??= buildOpenApiDocument(flatManifest.functions, { title: 'Multimodal LLM Stack', version: '1.0.0' });
-  return ok(document);
-});
+/** Built on first use, then kept for the container's life: the manifest cannot change at run time. */
+export const openApiDocument = (): ReturnType<typeof buildOpenApiDocument> =>
+  (document ??= buildOpenApiDocument(flatManifest.functions, { title: 'Multimodal LLM Stack', version: '1.0.0' }));
+
+export const handler = httpHandler(openApiRoute, () => ok(openApiDocument()));

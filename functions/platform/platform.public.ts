@@ -25,3 +25,11 @@ export const credentialStatus = (): CredentialStatus => ({
     return new PgApiKeyRepository(await getPool()).isActive(tenantId, keyId);
   },
 });
+
+/**
+ * The platform's OpenAPI 3.1 document, exactly what `GET /openapi.json` answers (every domain's routes, from
+ * the schemas that validate requests). Loaded on first call: it reads the gathered manifest, which a module
+ * importing only `credentialStatus` should not carry into its cold start.
+ */
+export const openApiDocument = async (): Promise<Record<string, unknown>> =>
+  (await import('./get-openapi.handler.ts')).openApiDocument() as unknown as Record<string, unknown>;

@@ -30,6 +30,28 @@ const AUTH_FAILURES = new Set(['28P01', '28000']);
 export const isAuthFailure = (error: unknown): boolean =>
   typeof error === 'object' && error !== null && AUTH_FAILURES.has(String((error as { code?: unknown }).code));
 
+/** Socket errors of a database that is not there (restarting, failing over) or a connection it dropped. */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+/** SQLSTATE admin_shutdown, crash_shutdown, cannot_connect_now (the server is starting or stopping). */
+const SHUTDOWN_STATES = new Set(['57P01', '57P02', '57P03']);
+
+/**
+ * Whether `error` says the database could not be reached or went away mid-query (a restart, a failover, a
+ * connection the proxy dropped), as opposed to a query it refused: the former is worth another try later.
+ * pg reports a socket closed under a query without a code, so its message is matched too.
+ */
+export const isConnectionFailure = (error: unknown): boolean => {
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (CONNECTION_CODES.has(code) || SHUTDOWN_STATES.has(code) || code.startsWith('08'))) return true;
+  return (
+    typeof message === 'string' &&
+    /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Connection terminated unexpectedly)/.test(
+      message,
+    )
+  );
+};
+
 const commonConfig = (): pg.PoolConfig => ({
   max: Number(process.env.DB_POOL_MAX ?? 3),
   idleTimeoutMillis: 30_000,

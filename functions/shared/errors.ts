@@ -38,6 +38,12 @@ export class UnsupportedMediaTypeError extends AppError {}
 /** Well-formed and valid, but in conflict with what the request claims (e.g. a reused Idempotency-Key). */
 export class UnprocessableContentError extends AppError {}
 export class TooManyRequestsError extends AppError {}
+/** An upstream service (a model provider) failed or answered with something unusable. */
+export class BadGatewayError extends AppError {}
+/** Something the request needs is not there right now (an unconfigured model provider, a busy analyzer). */
+export class ServiceUnavailableError extends AppError {}
+/** An upstream service did not answer in time. */
+export class GatewayTimeoutError extends AppError {}
 
 /**
  * zod's issues as field errors: `path` is the dotted path below `prefix` (`body.model.name`, `query.limit`,
@@ -61,6 +67,9 @@ const mapping: ReadonlyArray<[new (...args: never[]) => AppError, number, string
   [UnsupportedMediaTypeError, 415, 'unsupported-media-type', 'Unsupported media type'],
   [UnprocessableContentError, 422, 'unprocessable-content', 'Unprocessable content'],
   [TooManyRequestsError, 429, 'too-many-requests', 'Too many requests'],
+  [BadGatewayError, 502, 'bad-gateway', 'Bad gateway'],
+  [ServiceUnavailableError, 503, 'service-unavailable', 'Service unavailable'],
+  [GatewayTimeoutError, 504, 'gateway-timeout', 'Gateway timeout'],
 ];
 
 /** `type` URIs are relative references (RFC 9457 §3.1.1), one per kind of problem. */

@@ -5,7 +5,19 @@
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 
-export type IdPrefix = 'agt' | 'fil' | 'exe' | 'key' | 'ten' | 'wsp';
+export type IdPrefix =
+  | 'agt'
+  | 'fil'
+  | 'exe'
+  | 'key'
+  | 'ten'
+  | 'wsp'
+  // n8n monitor: instances, alert rules, templates.
+  | 'n8i'
+  | 'n8a'
+  | 'n8t'
+  // protocols: remote MCP servers.
+  | 'mcs';
 
 export const newId = (prefix: IdPrefix): string => `${prefix}_${randomBytes(12).toString('base64url')}`;
 

@@ -15,7 +15,9 @@ export type DomainName = 'platform' | 'agents' | 'ide-bridge' | 'protocols' | 'r
 /** DynamoDB tables the stack creates (functions/shared/resources.ts); each maps to an env var holding the table name. */
 export type TableName = 'connections' | 'rateLimits';
 /** Secrets the stack creates; each maps to an env var holding the secret ARN (locally: the value). */
-export type SecretName = 'jwtSigningKey' | 'openaiApiKey' | 'anthropicApiKey';
+export type SecretName = 'jwtSigningKey' | 'openaiApiKey' | 'anthropicApiKey' | 'credentialsKey';
+/** SNS topics the stack creates (functions/shared/resources.ts `topics`); each maps to an env var holding the topic ARN. */
+export type TopicName = 'n8nAlerts';
 /** State machines are named by the domain that declares them; the names are unique across domains. */
 export type StateMachineName = string;
 /** Operator settings (functions/shared/resources.ts `settings`): deploy context, locally passed through from the environment. */
@@ -27,7 +29,13 @@ export type SettingName =
   | 'oidcAudience'
   | 'oidcJwksUrl'
   | 'rateLimitPerMinute'
-  | 'corsAllowedOrigins';
+  | 'corsAllowedOrigins'
+  | 'n8nPollMinutes'
+  | 'n8nAllowPrivateNetworks'
+  | 'mcpServerAllowedHosts'
+  | 'ideDefaultModel';
+/** Lambda layers the stack builds (functions/shared/resources.ts `layers`); a function lists the ones it needs. */
+export type LayerName = 'ideAnalyzers';
 
 export interface HttpRoute {
   method: HttpMethod;
@@ -64,6 +72,8 @@ export interface Access {
   websocketManagement?: boolean;
   /** Operator settings this function reads. */
   settings?: readonly SettingName[];
+  /** SNS topics it may publish to (none locally: the topic's env var is then unset). */
+  topics?: readonly TopicName[];
 }
 
 /** One Lambda function: its code and what it may touch. */
@@ -79,6 +89,20 @@ export interface LambdaSpec {
   access: Access;
   timeoutSeconds?: number;
   memoryMb?: number;
+  /** Layers attached in AWS (their packages are left out of the bundle); locally the same packages come from node_modules. */
+  layers?: readonly LayerName[];
+  /**
+   * Run on a schedule: an EventBridge rule in AWS, the local runtime's scheduler locally, both sending
+   * EventBridge's `Scheduled Event`. Every `everyMinutes`, or the operator setting `setting` when it is set.
+   */
+  schedule?: ScheduleSpec;
+}
+
+export interface ScheduleSpec {
+  /** Default interval in minutes (whole minutes, at least 1: EventBridge's rate granularity). */
+  everyMinutes: number;
+  /** An operator setting that overrides the interval (minutes). */
+  setting?: SettingName;
 }
 
 export interface FunctionSpec extends LambdaSpec {

@@ -3,7 +3,7 @@
  * variables), the CDK app (which creates the resources and sets the variables) and the local runtime (which
  * creates the same tables and sets the same variables). Plain data; no AWS SDK or CDK here.
  */
-import type { SecretName, SettingName, StateMachineName, TableName } from './manifest.types.ts';
+import type { LayerName, SecretName, SettingName, StateMachineName, TableName, TopicName } from './manifest.types.ts';
 
 export interface TableShape {
   partitionKey: string;
@@ -32,6 +32,15 @@ export const secrets: Record<SecretName, { env: string; description: string }> =
   jwtSigningKey: { env: 'JWT_SECRET', description: 'HS256 key that signs and verifies platform JWTs' },
   openaiApiKey: { env: 'OPENAI_API_KEY', description: 'OpenAI (or OpenAI-compatible) API key' },
   anthropicApiKey: { env: 'ANTHROPIC_API_KEY', description: 'Anthropic API key' },
+  credentialsKey: {
+    env: 'CREDENTIALS_KEY',
+    description: 'Key that encrypts third-party credentials stored in the database (n8n API keys, webhook signing secrets)',
+  },
+};
+
+/** SNS topics: in AWS a function gets `<env>` = the topic ARN; locally there is none and the variable is unset. */
+export const topics: Record<TopicName, { env: string; description: string }> = {
+  n8nAlerts: { env: 'N8N_ALERTS_TOPIC_ARN', description: 'n8n monitor alert firings and resolutions (subscribe email, chat, queues)' },
 };
 
 export const stateMachineEnv = (name: StateMachineName): string => `${name.toUpperCase().replace(/-/g, '_')}_STATE_MACHINE_ARN`;
@@ -51,6 +60,17 @@ export const env = {
 
 /** The default tenant owns the first admin key; its admins are platform admins (may create tenants). */
 export const DEFAULT_TENANT_ID = 'default';
+
+/**
+ * OAuth protected-resource metadata (RFC 9728) of the MCP endpoint, served by the protocols domain when an
+ * OIDC issuer is configured. The gateway's 401 answers then carry `WWW-Authenticate: Bearer
+ * resource_metadata="<API base URL><metadataPath>"`, as MCP's authorization spec wants (the stack's gateway
+ * response and the local gateway alike).
+ */
+export const oauthProtectedResource = {
+  metadataPath: '/.well-known/oauth-protected-resource/v1/mcp',
+  challenge: (apiBaseUrl: string): string => `Bearer resource_metadata="${apiBaseUrl}/.well-known/oauth-protected-resource/v1/mcp"`,
+} as const;
 
 /** CORS, the same for the handlers' responses, the stack's preflight and the local gateway's. */
 export const cors = {
@@ -77,4 +97,40 @@ export const settings: Record<SettingName, { env: string; description: string }>
   oidcJwksUrl: { env: 'OIDC_JWKS_URL', description: "The issuer's JWKS, when not at <issuer>/.well-known/jwks.json (Okta, Entra, Google...)" },
   rateLimitPerMinute: { env: 'RATE_LIMIT_PER_MINUTE', description: 'Requests per minute per tenant on authenticated REST routes (default 1200)' },
   corsAllowedOrigins: { env: 'CORS_ALLOWED_ORIGINS', description: 'Comma-separated origins allowed by CORS (default *)' },
+  n8nPollMinutes: { env: 'N8N_POLL_MINUTES', description: 'How often the n8n monitor polls every registered instance, in minutes (default 5)' },
+  n8nAllowPrivateNetworks: {
+    env: 'N8N_ALLOW_PRIVATE_NETWORKS',
+    description: 'n8n instances and alert webhooks may be on private or loopback addresses (default false; npm start: true)',
+  },
+  mcpServerAllowedHosts: {
+    env: 'MCP_SERVER_ALLOWED_HOSTS',
+    description: 'Hosts remote MCP servers may be on (comma-separated, `*.example.com` allowed); empty: any public host',
+  },
+  ideDefaultModel: {
+    env: 'IDE_DEFAULT_MODEL',
+    description:
+      'The model of the IDE routes when a request names none, as provider:model (default: openai:gpt-4o-mini, else anthropic:claude-haiku-4-5, whichever is configured)',
+  },
+};
+
+/**
+ * Lambda layers: npm packages (with their dependencies) the stack copies from node_modules into
+ * `nodejs/node_modules` of a layer, for the functions whose manifest entry lists the layer; those functions
+ * load them at run time instead of bundling them. Locally they are simply in node_modules.
+ */
+export const layers: Record<LayerName, { description: string; packages: readonly string[] }> = {
+  ideAnalyzers: {
+    description: 'Code analyzers of the IDE bridge: TypeScript 6, pyright, tree-sitter with its grammars, the JSON/YAML/HTML parsers',
+    packages: [
+      'typescript6',
+      '@typescript/vfs',
+      'pyright',
+      'web-tree-sitter',
+      '@vscode/tree-sitter-wasm',
+      'jsonc-parser',
+      'yaml',
+      'parse5',
+      'angular-html-parser',
+    ],
+  },
 };

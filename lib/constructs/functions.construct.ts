@@ -8,12 +8,21 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { FunctionSpec, SecretName, SettingName, StateMachineName, TableName } from '#shared/manifest.types.ts';
-import { env, secrets as secretShapes, settings as settingShapes, stateMachineEnv, tables as tableShapes } from '#shared/resources.ts';
+import type { FunctionSpec, LayerName, SecretName, SettingName, StateMachineName, TableName, TopicName } from '#shared/manifest.types.ts';
+import {
+  env,
+  secrets as secretShapes,
+  settings as settingShapes,
+  stateMachineEnv,
+  tables as tableShapes,
+  topics as topicShapes,
+} from '#shared/resources.ts';
 import { bundling } from '../bundling.ts';
 import { acknowledge, acknowledgeWildcardResource } from '../nag.ts';
 import type { Database } from './database.construct.ts';
+import { PackagesLayer } from './layers.construct.ts';
 
 /** Where functions find PostgreSQL: Aurora/existing secret inside the VPC, or a plain URL (LocalStack). */
 export type DatabaseWiring = { kind: 'vpc'; vpc: ec2.IVpc; database: Database } | { kind: 'url'; url: string };
@@ -35,6 +44,8 @@ export interface SharedResources {
   tables: Record<TableName, dynamodb.ITable>;
   bucket: s3.IBucket;
   secrets: Record<SecretName, secretsmanager.ISecret>;
+  /** SNS topics functions may publish to (`access.topics`). */
+  topics?: Partial<Record<TopicName, sns.ITopic>>;
   /** State machine names are fixed up front, so ARNs are known without a dependency on the resource. */
   stateMachineName: (name: StateMachineName) => string;
   websocket: { callbackUrl: string; apiId: string; stageName: string };
@@ -68,6 +79,8 @@ const DYNAMODB_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Del
  */
 export class DomainFunctions extends Construct {
   readonly byName = new Map<string, NodejsFunction>();
+  /** Layers the functions of this construct use (built in the app's top-level stack on first use). */
+  readonly #layers = new Map<LayerName, PackagesLayer>();
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id);
@@ -75,6 +88,24 @@ export class DomainFunctions extends Construct {
       if (this.byName.has(spec.name)) throw new Error(`Duplicate function name in the manifest: ${spec.name}`);
       this.byName.set(spec.name, this.createFunction(spec, props.shared));
     }
+  }
+
+  /**
+   * One layer per app, in the top-level stack, whichever domain asks first: every nested stack that uses it
+   * gets its ARN as a parameter (CDK wires the reference), so one version is published, not one per domain.
+   */
+  private layer(name: LayerName, props: SharedResources): PackagesLayer {
+    let layer = this.#layers.get(name);
+    if (!layer) {
+      let root = Stack.of(this);
+      while (root.nestedStackParent) root = root.nestedStackParent;
+      const id = `${name[0]!.toUpperCase()}${name.slice(1)}Layer`;
+      layer =
+        (root.node.tryFindChild(id) as PackagesLayer | undefined) ??
+        new PackagesLayer(root, id, { name, prefix: props.prefix, projectRoot: props.projectRoot });
+      this.#layers.set(name, layer);
+    }
+    return layer;
   }
 
   get(name: string): NodejsFunction {
@@ -174,6 +205,12 @@ export class DomainFunctions extends Construct {
       environment[`${secretShapes[secretName].env}_ARN`] = secret.secretArn;
       secret.grantRead(role);
     }
+    for (const topicName of access.topics ?? []) {
+      const topic = props.topics?.[topicName];
+      if (!topic) continue;
+      environment[topicShapes[topicName].env] = topic.topicArn;
+      topic.grantPublish(role);
+    }
     for (const name of access.settings ?? []) {
       const value = props.settings[name];
       if (value !== undefined) environment[settingShapes[name].env] = value;
@@ -235,6 +272,7 @@ export class DomainFunctions extends Construct {
       'Only actions without resource-level permissions use "*": X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) and, for VPC functions, the EC2 network-interface actions Lambda needs.',
     );
 
+    const layers = (spec.layers ?? []).map((name) => this.layer(name, props));
     const extraAssets = props.extraAssets?.[spec.name] ?? [];
     const fn = new NodejsFunction(scope, 'Function', {
       functionName,
@@ -246,6 +284,7 @@ export class DomainFunctions extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: spec.memoryMb ?? 512,
+      ...(layers.length > 0 ? { layers: layers.map((l) => l.layer) } : {}),
       timeout: Duration.seconds(spec.timeoutSeconds ?? 29),
       role,
       logGroup,
@@ -261,7 +300,8 @@ export class DomainFunctions extends Construct {
         sourceMap: bundling.sourcemap,
         sourcesContent: bundling.sourcesContent,
         banner: bundling.banner,
-        externalModules: [...bundling.external],
+        // A layer's packages come from /opt/nodejs/node_modules at run time, not from the bundle.
+        externalModules: [...bundling.external, ...layers.flatMap((l) => l.packages)],
         ...(extraAssets.length > 0
           ? {
               commandHooks: {

@@ -5,7 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, type IConstruct } from 'constructs';
 import type { FunctionSpec } from '#shared/manifest.types.ts';
-import { cors } from '#shared/resources.ts';
+import { cors, oauthProtectedResource } from '#shared/resources.ts';
 import { acknowledge } from '../nag.ts';
 
 export interface RestApiProps {
@@ -18,6 +18,11 @@ export interface RestApiProps {
   authorizerFunction: lambda.IFunction;
   /** Every domain's REST functions: path segments that two domains share are created once, in the parent. */
   functionsByDomain: Map<string, FunctionSpec[]>;
+  /**
+   * An OIDC issuer is configured: 401 answers carry the `WWW-Authenticate` challenge naming the MCP endpoint's
+   * OAuth protected-resource metadata (RFC 9728), as MCP's authorization spec wants.
+   */
+  oauthChallenge?: boolean;
 }
 
 /** Gateway-generated errors, answered as RFC 9457 problem details like the handlers' own errors. */
@@ -100,6 +105,9 @@ export class PlatformRestApi extends Construct {
         responseHeaders: {
           'Content-Type': "'application/problem+json'",
           'Access-Control-Allow-Origin': `'${corsOrigin}'`,
+          ...(props.oauthChallenge && response.type === apigateway.ResponseType.UNAUTHORIZED
+            ? { 'WWW-Authenticate': `'${oauthProtectedResource.challenge(this.executeApiUrl())}'` }
+            : {}),
         },
         templates: {
           'application/json': `{"type":"about:blank","title":"${response.title}",${status}"detail":$context.error.messageString}`,
@@ -146,6 +154,11 @@ export class PlatformRestApi extends Construct {
     if (account) this.stage.node.addDependency(account);
 
     this.acknowledgeApi();
+  }
+
+  /** `https://<api id>.execute-api.<region>.<suffix>/<stage>`, resolved at deploy time (the stage does not exist yet here). */
+  private executeApiUrl(): string {
+    return `https://${this.api.restApiId}.execute-api.${Stack.of(this).region}.${Stack.of(this).urlSuffix}/${this.props.stageName}`;
   }
 
   private get corsPreflight(): apigateway.CorsOptions {

@@ -22,7 +22,8 @@ export class Secrets extends Construct {
     this.secrets = Object.fromEntries(
       names.map((name) => {
         const shape = secretShapes[name];
-        const generated = name === 'jwtSigningKey';
+        // The JWT key and the credentials key are ours to generate; provider keys come from the providers.
+        const generated = name === 'jwtSigningKey' || name === 'credentialsKey';
         const secret = new secretsmanager.Secret(this, `${name[0]!.toUpperCase()}${name.slice(1)}`, {
           secretName: `${props.prefix}/${name}`,
           description: generated ? shape.description : `${shape.description}. Set by the operator after deploy (put-secret-value).`,
@@ -35,7 +36,7 @@ export class Secrets extends Construct {
         Validations.of(secret).acknowledge({
           id: 'AwsSolutions-SMG4',
           reason: generated
-            ? 'Rotating the HS256 signing key invalidates every issued token at once; it is rotated deliberately by the operator (put-secret-value), not on a schedule.'
+            ? 'Rotating the HS256 signing key invalidates every issued token at once, and rotating the credentials key makes the stored third-party credentials unreadable; both are rotated deliberately by the operator, not on a schedule.'
             : 'A third-party provider API key: it can only be rotated at the provider, then stored here by the operator.',
         });
         return [name, secret];

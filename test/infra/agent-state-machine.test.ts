@@ -60,6 +60,16 @@ describe('agent state machine definition', () => {
       expect(states[name].Catch[0]).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'MarkFailed' });
     expect(states.RunTools.MaxConcurrency).toBeGreaterThan(0);
   });
+
+  it('retries a database that went away (DatabaseUnavailableError) on every task, and MarkFailed the longest', () => {
+    const states = JSON.parse(text).States;
+    const retrierOf = (state: { Retry: Array<{ ErrorEquals: string[]; MaxAttempts: number }> }) =>
+      state.Retry.find((r) => r.ErrorEquals.includes('DatabaseUnavailableError'));
+    const tasks = [states.Prepare, states.CallModel, states.WaitForApproval, states.RunTools.ItemProcessor.States.RunTool];
+    for (const task of tasks) expect(retrierOf(task)?.MaxAttempts).toBeGreaterThanOrEqual(3);
+    // The record must not stay `running` because the one task that marks it failed met the outage too.
+    expect(retrierOf(states.MarkFailed)?.MaxAttempts).toBeGreaterThan(Math.max(...tasks.map((t) => retrierOf(t)!.MaxAttempts)));
+  });
 });
 
 describe('the deployed definition', () => {

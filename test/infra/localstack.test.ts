@@ -6,8 +6,7 @@ const DATABASE_URL = 'postgres://mls:mls@db.example:5432/mls';
 let synth: Synthesized;
 
 beforeAll(() => {
-  // The AWS target's test bundles every function already; this one checks wiring, so it skips bundling.
-  synth = synthesize({ stage: 'local', target: 'localstack', databaseUrl: DATABASE_URL }, { bundle: false });
+  synth = synthesize({ stage: 'local', target: 'localstack', databaseUrl: DATABASE_URL });
 });
 afterAll(() => synth?.cleanup());
 

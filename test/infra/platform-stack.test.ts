@@ -1,5 +1,5 @@
 /** The AWS target, synthesized once: main resources, their security settings, least privilege, cdk-nag. */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -25,6 +25,10 @@ const SETTINGS: Record<SettingName, string> = {
   oidcJwksUrl: 'https://login.example.com/keys',
   rateLimitPerMinute: '600',
   corsAllowedOrigins: 'https://app.example.com',
+  n8nPollMinutes: '10',
+  n8nAllowPrivateNetworks: 'true',
+  ideDefaultModel: 'anthropic:claude-sonnet-4-5',
+  mcpServerAllowedHosts: '*.mcp.example.com',
 };
 let synth: Synthesized;
 
@@ -74,7 +78,10 @@ describe('stacks', () => {
     const v1 = Object.entries(synth.parent.findResources('AWS::ApiGateway::Resource', { Properties: { PathPart: 'v1' } }));
     expect(v1).toHaveLength(1);
     for (const template of synth.domains.values()) {
-      expect(Object.keys(template.findResources('AWS::ApiGateway::Resource', { Properties: { PathPart: 'v1' } }))).toEqual([]);
+      // A `v1` below a domain's own segment (`/.well-known/oauth-protected-resource/v1/mcp`) is that domain's.
+      const own = template.findResources('AWS::ApiGateway::Resource');
+      const topLevel = Object.entries(own).filter(([, r]) => r.Properties.PathPart === 'v1' && !(r.Properties.ParentId?.Ref in own));
+      expect(topLevel.map(([id]) => id)).toEqual([]);
     }
   });
 
@@ -252,13 +259,8 @@ describe('functions', () => {
     }
   });
 
-  it('bundles the SQL migrations into the migrate function and runs it on deploy when they change', () => {
-    const { logicalId, props } = lambdaByName(synth.template, STAGE).get('migrate')!;
-    const assetDir = path.join(synth.outdir, `asset.${props.Code.S3Key.replace(/\.zip$/, '')}`);
-    const sqlFiles = readdirSync(path.join(PROJECT_ROOT, 'migrations')).filter((f) => f.endsWith('.sql'));
-    expect(sqlFiles.length).toBeGreaterThan(0);
-    expect(readdirSync(path.join(assetDir, 'migrations')).sort()).toEqual(expect.arrayContaining(sqlFiles));
-
+  it('runs the migrate function on deploy, after the database, and again whenever the SQL files change', () => {
+    const { logicalId } = lambdaByName(synth.template, STAGE).get('migrate')!;
     const triggers = Object.values(synth.template.findResources('Custom::Trigger'));
     expect(triggers).toHaveLength(1);
     const trigger = triggers[0]!;
@@ -314,6 +316,15 @@ describe('REST API', () => {
         ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"title":') },
       });
     }
+  });
+
+  it("challenges 401s with the MCP endpoint's protected-resource metadata when an OIDC issuer is set", () => {
+    const [unauthorized] = Object.values(
+      synth.template.findResources('AWS::ApiGateway::GatewayResponse', { Properties: { ResponseType: 'UNAUTHORIZED' } }),
+    );
+    const challenge = JSON.stringify(unauthorized!.Properties.ResponseParameters['gatewayresponse.header.WWW-Authenticate']);
+    expect(challenge).toMatch(/^"?'?.*Bearer resource_metadata=\\"https:\/\/.*execute-api/);
+    expect(challenge).toContain(`/${STAGE}/.well-known/oauth-protected-resource/v1/mcp`);
   });
 
   it('logs access as JSON, traces and throttles the stage', () => {
@@ -374,5 +385,33 @@ describe('outputs', () => {
   it('exports what clients and scripts look up', () => {
     const outputs = Object.keys(synth.template.toJSON().Outputs);
     expect(outputs).toEqual(expect.arrayContaining(['RestApiUrl', 'WebSocketUrl', 'MintAdminKeyFunctionName']));
+  });
+});
+
+describe('the ideAnalyzers layer', () => {
+  it('is one arm64 nodejs24.x layer in the parent stack, attached to exactly the functions that list it, with memory for the analyzers', () => {
+    const found = synth.parent.findResources('AWS::Lambda::LayerVersion');
+    expect(Object.values(found)).toEqual([
+      expect.objectContaining({
+        Properties: expect.objectContaining({
+          LayerName: `mls-${STAGE}-ide-analyzers`,
+          CompatibleRuntimes: ['nodejs24.x'],
+          CompatibleArchitectures: ['arm64'],
+        }),
+      }),
+    ]);
+    const layerId = Object.keys(found)[0]!;
+    for (const [domain, template] of synth.domains) {
+      template.resourceCountIs('AWS::Lambda::LayerVersion', 0);
+      const functions = lambdaByName(template, STAGE);
+      for (const spec of manifest.functions.filter((f) => f.domain === domain)) {
+        const layers = (functions.get(spec.name)!.props.Layers ?? []) as unknown[];
+        const attached = layers.map((l) => JSON.stringify(resolveFromParent(synth, domain, l))).join(',');
+        expect(`${spec.name}: ${attached}`).toBe(`${spec.name}: ${spec.layers?.includes('ideAnalyzers') ? JSON.stringify({ Ref: layerId }) : ''}`);
+      }
+    }
+    const analyzers = manifest.functions.filter((f) => f.domain === 'ide-bridge' && f.layers);
+    expect(analyzers.map((f) => f.name).sort()).toEqual(['ide-analyze', 'ide-complete', 'ide-fix', 'ide-generate', 'ide-refactor']);
+    for (const spec of analyzers) expect(lambdaByName(synth.domains.get('ide-bridge')!, STAGE).get(spec.name)!.props.MemorySize).toBe(2048);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * Synthesizes the platform app the way `cdk synth` does (same builder as bin/app.ts, cdk-nag plugin on) into
- * a temp folder. Bundling is the slow part (an esbuild process per function): by default only the parent
- * stack's functions are bundled (the migrate bundle is asserted); `bundle: 'all'` bundles every stack,
- * `bundle: false` none. That every function bundles is test/infra/bundles.test.ts's job, in one esbuild run.
+ * a temp folder. Bundling is the slow part (an esbuild process per function, a hundred of them, minutes on a
+ * busy machine), and nothing here reads the bundles, so by default nothing is bundled (`bundle: true`
+ * bundles every stack). That every function bundles is test/infra/bundles.test.ts's job, in one esbuild run;
+ * the migrate bundle's SQL files are asserted in test/infra/migrations.test.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,12 +32,11 @@ export interface Synthesized {
   cleanup: () => void;
 }
 
-export const synthesize = (context: Record<string, string>, options: { bundle?: boolean | 'all' } = {}): Synthesized => {
+export const synthesize = (context: Record<string, string>, options: { bundle?: boolean } = {}): Synthesized => {
   const outdir = mkdtempSync(path.join(tmpdir(), 'mls-infra-'));
-  // `aws:cdk:bundling-stacks` is the CLI's --exclusively switch: stack paths (globs) whose assets are bundled.
-  const parentOnly = [`mls-${context.stage ?? 'dev'}`];
-  const stacks = options.bundle === false ? [] : options.bundle === 'all' ? ['**'] : parentOnly;
-  const bundling: Record<string, string> = { 'aws:cdk:bundling-stacks': stacks as unknown as string };
+  // `aws:cdk:bundling-stacks` is the CLI's --exclusively switch: stack paths (globs) whose assets are bundled
+  // (a nested stack's assets follow its parent's setting).
+  const bundling: Record<string, string> = { 'aws:cdk:bundling-stacks': (options.bundle ? ['**'] : []) as unknown as string };
   const { app, stack } = createPlatformApp({ manifest: platformManifest, context: { ...context, ...bundling }, outdir });
   // Throws if the registered AwsSolutions plugin reports anything; the explicit run below names findings.
   const parent = Template.fromStack(stack);

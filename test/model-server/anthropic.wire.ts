@@ -21,7 +21,11 @@ const usage = (inputTokens: number, outputTokens: number) => ({
   service_tier: 'standard',
 });
 
-export const anthropicStream = (plan: PlannedAnswer, body: any, options: { stopReason?: string; hang?: boolean; messageId: string }): WireEvent[] => {
+export const anthropicStream = (
+  plan: PlannedAnswer,
+  body: any,
+  options: { stopReason?: string; hang?: boolean; truncate?: boolean; malformedFrame?: boolean; messageId: string },
+): WireEvent[] => {
   const events: WireEvent[] = [
     {
       frame: event('message_start', {
@@ -53,6 +57,7 @@ export const anthropicStream = (plan: PlannedAnswer, body: any, options: { stopR
     index += 1;
   }
   if (options.hang) return events;
+  if (options.malformedFrame) return [...events, { frame: 'event: content_block_delta\ndata: {"type":"content_block_delta","index":\n\n' }];
   for (const call of plan.toolCalls) {
     events.push({
       frame: event('content_block_start', {
@@ -68,6 +73,7 @@ export const anthropicStream = (plan: PlannedAnswer, body: any, options: { stopR
     events.push({ frame: event('content_block_stop', { index }) });
     index += 1;
   }
+  if (options.truncate) return events;
   events.push({
     frame: event('message_delta', {
       delta: { stop_reason: anthropicStopReason(plan, options.stopReason), stop_sequence: null },

@@ -25,7 +25,11 @@ const frame = (payload: unknown): string => `data: ${JSON.stringify(payload)}\n\
 
 export const openaiFinishReason = (plan: PlannedAnswer, override?: string): string => override ?? (plan.toolCalls.length > 0 ? 'tool_calls' : 'stop');
 
-export const openaiStream = (plan: PlannedAnswer, body: any, options: { stopReason?: string; hang?: boolean }): WireEvent[] => {
+export const openaiStream = (
+  plan: PlannedAnswer,
+  body: any,
+  options: { stopReason?: string; hang?: boolean; truncate?: boolean; malformedFrame?: boolean },
+): WireEvent[] => {
   const id = `chatcmpl-${Date.now().toString(36)}`;
   const model: string = body.model;
   const includeUsage = body.stream_options?.include_usage === true;
@@ -39,6 +43,7 @@ export const openaiStream = (plan: PlannedAnswer, body: any, options: { stopReas
   const events: WireEvent[] = [chunk({ role: 'assistant', content: '', refusal: null })];
   for (const token of plan.tokens) events.push({ ...chunk({ content: token }), token });
   if (options.hang) return events;
+  if (options.malformedFrame) return [...events, { frame: 'data: {"id":"chatcmpl-broken","choices":[{"delta":\n\n' }];
   plan.toolCalls.forEach((call, index) => {
     events.push(
       chunk({
@@ -49,6 +54,7 @@ export const openaiStream = (plan: PlannedAnswer, body: any, options: { stopReas
       events.push(chunk({ tool_calls: [{ index, function: { arguments: arguments_ } }] }));
     }
   });
+  if (options.truncate) return events;
   events.push(chunk({}, openaiFinishReason(plan, options.stopReason)));
   if (includeUsage) {
     events.push({

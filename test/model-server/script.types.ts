@@ -27,6 +27,26 @@ export interface ScriptedAnswer {
   tokenDelayMs?: number;
   /** Stream the answer's text, then stall without finishing the stream. */
   hang?: boolean;
+  /**
+   * Stream the answer (text and tool calls), then end the response cleanly but without the provider's finish
+   * marker: OpenAI's finish_reason chunk, usage chunk and `[DONE]`; Anthropic's message_delta and message_stop.
+   */
+  truncate?: boolean;
+  /** Answer a streaming request with the non-streaming JSON body (`application/json`), as a misconfigured proxy might. */
+  nonStream?: boolean;
+  /** After the text, send a stream frame whose data is not JSON, then end the response. */
+  malformedFrame?: boolean;
+  /**
+   * Send the first `events` stream frames, then wait for `until` before sending the rest: lets a test act (cancel,
+   * restart a service) while a model call is in flight, at a point it chose. Several holds apply in turn.
+   */
+  holdAfter?: StreamHold | StreamHold[];
+}
+
+export interface StreamHold {
+  /** How many stream frames go out before the hold. */
+  events: number;
+  until: PromiseLike<unknown>;
 }
 
 /** An HTTP error answer in the provider's error format. */
@@ -50,6 +70,11 @@ export interface RecordedRequest {
   /** The parsed JSON body, exactly as the SDK sent it. */
   body: any;
   receivedAt: number;
+  /**
+   * Settles when the answer is over: `complete` once all of it was written, `aborted` when the client went away
+   * first (a cancelled or timed-out call), `unanswered` for a request left hanging until close().
+   */
+  ended: Promise<'complete' | 'aborted' | 'unanswered'>;
 }
 
 export type ScriptedTurn = ScriptedAnswer | ScriptedFault | ScriptedHang | ((request: RecordedRequest) => ScriptedTurn);

@@ -9,7 +9,10 @@
  *   models.script([{ toolCalls: [{ name: 'calculator', arguments: { expression: '2+2' } }] }, { text: 'done' }]);
  *
  * Faults: `{ status: 429, retryAfter: 1 }`, `{ status: 500 }`, `{ hang: true }` (no answer at all),
- * `{ text: 'partial', hang: true }` (stalls mid-stream), `{ malformedToolArguments: true, toolCalls }`.
+ * `{ text: 'partial', hang: true }` (stalls mid-stream), `{ malformedToolArguments: true, toolCalls }`,
+ * `{ text, truncate: true }` (ends without the finish marker), `{ text, nonStream: true }` (plain JSON to a
+ * streaming request), `{ text, malformedFrame: true }` (a frame that is not JSON). `holdAfter` pauses a stream
+ * until the test lets it go on; each recorded request's `ended` tells whether the client stayed to the end.
  * A turn may also be a function of the recorded request, and `setDefault` answers once the queue is empty.
  */
 
@@ -63,6 +66,7 @@ const isFault = (turn: ScriptedTurn): turn is ScriptedFault => typeof turn === '
 export const startScriptedModelServer = async (): Promise<ScriptedModelServer> => {
   let queue: ScriptedTurn[] = [];
   let fallback: ScriptedTurn | undefined;
+  let closing = false;
   const requests: RecordedRequest[] = [];
   const tokensSent: { text: string; sentAt: number }[] = [];
 
@@ -72,15 +76,19 @@ export const startScriptedModelServer = async (): Promise<ScriptedModelServer> =
     return turn;
   };
 
-  const stream = async (response: ServerResponse, events: WireEvent[], delayMs: number, finish: boolean) => {
+  const stream = async (response: ServerResponse, events: WireEvent[], answer: ScriptedAnswer, finish: boolean) => {
+    const delayMs = answer.tokenDelayMs ?? 0;
     response.writeHead(200, {
       'content-type': 'text/event-stream',
       'cache-control': 'no-cache',
       connection: 'keep-alive',
     });
+    const holds = answer.holdAfter === undefined ? [] : [answer.holdAfter].flat();
     for (const [i, event] of events.entries()) {
       if (response.destroyed) return;
+      for (const hold of holds) if (hold.events === i) await hold.until;
       if (delayMs > 0 && i > 0) await sleep(delayMs);
+      if (response.destroyed) return;
       response.write(event.frame);
       if (event.token !== undefined) tokensSent.push({ text: event.token, sentAt: now() });
     }
@@ -103,6 +111,11 @@ export const startScriptedModelServer = async (): Promise<ScriptedModelServer> =
       sendJson(response, 400, { error: { message: 'scripted model server: body is not JSON' } });
       return;
     }
+    // The answer is over when the response finished (all written) or its connection closed before that.
+    const ended = new Promise<'complete' | 'aborted' | 'unanswered'>((resolve) => {
+      response.once('finish', () => resolve('complete'));
+      response.once('close', () => resolve(closing ? 'unanswered' : 'aborted'));
+    });
     const recorded: RecordedRequest = {
       provider,
       method: request.method,
@@ -110,6 +123,7 @@ export const startScriptedModelServer = async (): Promise<ScriptedModelServer> =
       headers: request.headers,
       body,
       receivedAt: now(),
+      ended,
     };
     requests.push(recorded);
     const errorBody = provider === 'openai' ? openaiError : anthropicError;
@@ -137,12 +151,10 @@ export const startScriptedModelServer = async (): Promise<ScriptedModelServer> =
 
     const plan = planAnswer(answer, recorded, provider === 'openai' ? 'call_' : 'toolu_');
     const messageId = nextId('msg_');
-    if (body.stream === true) {
-      const events =
-        provider === 'openai'
-          ? openaiStream(plan, body, { stopReason: answer.stopReason, hang: answer.hang })
-          : anthropicStream(plan, body, { stopReason: answer.stopReason, hang: answer.hang, messageId });
-      await stream(response, events, answer.tokenDelayMs ?? 0, !answer.hang);
+    if (body.stream === true && !answer.nonStream) {
+      const shape = { stopReason: answer.stopReason, hang: answer.hang, truncate: answer.truncate, malformedFrame: answer.malformedFrame };
+      const events = provider === 'openai' ? openaiStream(plan, body, shape) : anthropicStream(plan, body, { ...shape, messageId });
+      await stream(response, events, answer, !answer.hang);
       return;
     }
     if (answer.hang) return;
@@ -184,6 +196,7 @@ export const startScriptedModelServer = async (): Promise<ScriptedModelServer> =
       tokensSent.length = 0;
     },
     close: async () => {
+      closing = true;
       // Hanging requests hold their sockets open; close() alone would wait for them forever.
       server.closeAllConnections();
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));

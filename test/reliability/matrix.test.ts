@@ -14,6 +14,8 @@ import type { HttpRoute } from '#shared/manifest.types.ts';
 import { isEvent, request } from '../realtime/helpers.ts';
 import { problemOf } from '../support/problem.ts';
 import { startTestRuntime, type TestRuntime } from '../support/runtime.ts';
+import { loadN8nContract } from '../n8n-monitor/support/n8n-openapi.ts';
+import { startScriptedN8n, type ScriptedN8n } from '../n8n-monitor/support/scripted-n8n.ts';
 
 const PRINCIPALS = ['none', 'expired', 'revoked', 'viewer', 'developer', 'admin', 'other', 'platform'] as const;
 type Who = (typeof PRINCIPALS)[number];
@@ -39,6 +41,11 @@ interface Row {
 
 let rt: TestRuntime;
 let tenantA: TenantA;
+/** The n8n instance tenant A's monitor watches (and other principals may register too). */
+let n8n: ScriptedN8n;
+let n8nNames = 0;
+/** MCP server names are unique per tenant. */
+let serverNames = 0;
 const creds = {} as Record<Who, Record<string, string>>;
 
 class TenantA {
@@ -55,6 +62,28 @@ class TenantA {
   workspace = async () => (await this.post('/v1/workspaces', { name: 'matrix' })).workspaceId as string;
   file = async () => (await this.post('/v1/files', { filename: 'm.png', contentType: 'image/png', sizeBytes: 4 })).fileId as string;
   keyId = async () => (await this.post('/v1/api-keys', { name: 'matrix', role: 'viewer' })).keyId as string;
+  mcpServer = async () =>
+    (await this.post('/v1/mcp-servers', { name: `matrix-${++serverNames}`, url: 'https://mcp.invalid/mcp' })).serverId as string;
+  n8nInstance = async () =>
+    (await this.post('/v1/n8n/instances', { name: `matrix-${++n8nNames}`, baseUrl: n8n.url, apiKey: n8n.apiKey })).instanceId as string;
+  #synced: Promise<{ instanceId: string; workflowId: string; executionId: string; failedId: string }> | undefined;
+  /** One instance, synced once, whose workflow and executions the read and action routes name. */
+  synced = () =>
+    (this.#synced ??= (async () => {
+      const instanceId = await this.n8nInstance();
+      await this.post(`/v1/n8n/instances/${instanceId}/sync`, {});
+      const workflow = [...n8n.workflows.values()][0]!;
+      const ok = [...n8n.executions.values()].find((e) => e.status === 'success')!;
+      const failed = [...n8n.executions.values()].find((e) => e.status === 'error')!;
+      return {
+        instanceId,
+        workflowId: `${instanceId}:${workflow.id}`,
+        executionId: `${instanceId}:${ok.id}`,
+        failedId: `${instanceId}:${failed.id}`,
+      };
+    })());
+  alert = async () => (await this.post('/v1/n8n/alerts', { name: 'matrix', condition: { kind: 'no-success', windowMinutes: 5 } })).alertId as string;
+  template = async () => (await this.post('/v1/n8n/templates', { name: 'matrix', workflow: N8N_WORKFLOW })).templateId as string;
   #execution: Promise<string> | undefined;
   /** One execution for the routes that only read it (it fails at once: no provider is configured). */
   execution = () =>
@@ -62,6 +91,16 @@ class TenantA {
       async (agentId) => (await this.post(`/v1/agents/${agentId}/executions`, { text: 'hi' })).executionId as string,
     ));
 }
+
+const N8N_WORKFLOW = {
+  name: 'Matrix hook',
+  nodes: [
+    { name: 'Webhook', type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, 0], parameters: { path: 'matrix' } },
+    { name: 'Respond', type: 'n8n-nodes-base.respondToWebhook', typeVersion: 1, position: [200, 0], parameters: {} },
+  ],
+  connections: { Webhook: { main: [[{ node: 'Respond', type: 'main', index: 0 }]] } },
+  settings: { executionOrder: 'v1' },
+};
 
 /** One row per route of the manifest, keyed `METHOD /path`. */
 const ROWS: Record<string, Row> = {
@@ -205,6 +244,131 @@ const ROWS: Record<string, Row> = {
     ok: [503],
   },
   'GET /v1/ide/usage': { call: async () => ({ path: '/v1/ide/usage' }), ok: [200] },
+  // MCP: one JSON-RPC request; tenant and role rules apply per tool inside (test/protocols/mcp.test.ts).
+  'POST /v1/mcp': {
+    call: async () => ({
+      path: '/v1/mcp',
+      json: { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+      headers: { accept: 'application/json, text/event-stream' },
+    }),
+    ok: [200],
+  },
+  'GET /v1/mcp': { call: async () => ({ path: '/v1/mcp' }), ok: [405] },
+  'DELETE /v1/mcp': { call: async () => ({ path: '/v1/mcp' }), ok: [405] },
+  // Public by design; no OIDC issuer is configured here, so there is no metadata to serve.
+  'GET /.well-known/oauth-protected-resource/v1/mcp': { call: async () => ({ path: '/.well-known/oauth-protected-resource/v1/mcp' }), ok: [404] },
+  'POST /v1/mcp-servers': {
+    call: async () => ({ path: '/v1/mcp-servers', json: { name: `matrix-${++serverNames}`, url: 'https://mcp.invalid/mcp' } }),
+    ok: [201],
+  },
+  'GET /v1/mcp-servers': { call: async () => ({ path: '/v1/mcp-servers' }), ok: [200] },
+  'GET /v1/mcp-servers/{serverId}': { call: async (a) => ({ path: `/v1/mcp-servers/${await a.mcpServer()}` }), ok: [200] },
+  'PATCH /v1/mcp-servers/{serverId}': {
+    call: async (a) => ({ path: `/v1/mcp-servers/${await a.mcpServer()}`, json: { enabled: false } }),
+    ok: [200],
+  },
+  'DELETE /v1/mcp-servers/{serverId}': { call: async (a) => ({ path: `/v1/mcp-servers/${await a.mcpServer()}` }), ok: [204] },
+  // `.invalid` never resolves: the server cannot be reached, which is answered only after the tenant check passed.
+  'GET /v1/mcp-servers/{serverId}/tools': { call: async (a) => ({ path: `/v1/mcp-servers/${await a.mcpServer()}/tools` }), ok: [502] },
+  // The protocol registry holds no tenant data: every tenant reads the same protocols (no 404 for others).
+  'GET /v1/protocols': { call: async () => ({ path: '/v1/protocols' }), ok: [200] },
+  'GET /v1/protocols/{protocolId}/methods/{method}': {
+    call: async () => ({ path: '/v1/protocols/lsp/methods/textDocument%2Fhover' }),
+    ok: [200],
+    scoped: false,
+  },
+  'POST /v1/protocols/validate': {
+    call: async () => ({
+      path: '/v1/protocols/validate',
+      json: { protocol: 'mcp', version: '2025-11-25', message: { jsonrpc: '2.0', id: 1, method: 'ping' } },
+    }),
+    ok: [200],
+  },
+  'POST /v1/protocols/translate': {
+    call: async () => ({
+      path: '/v1/protocols/translate',
+      json: {
+        from: 'lsp',
+        to: 'mcp',
+        message: {
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'textDocument/hover',
+          params: { textDocument: { uri: 'file:///a.ts' }, position: { line: 0, character: 0 } },
+        },
+      },
+    }),
+    ok: [200],
+  },
+  // `.invalid` never resolves: the report says the server is not there (200), after the role check passed.
+  'POST /v1/protocols/compat': {
+    call: async () => ({ path: '/v1/protocols/compat', json: { protocol: 'mcp', url: 'https://mcp.invalid/mcp' } }),
+    ok: [200],
+  },
+  // n8n monitor: tenant A watches a scripted n8n instance (checked against n8n's OpenAPI document).
+  'POST /v1/n8n/instances': {
+    call: async () => ({ path: '/v1/n8n/instances', json: { name: `matrix-${++n8nNames}`, baseUrl: n8n.url, apiKey: n8n.apiKey } }),
+    ok: [201],
+  },
+  'GET /v1/n8n/instances': { call: async () => ({ path: '/v1/n8n/instances' }), ok: [200] },
+  'GET /v1/n8n/instances/{instanceId}': { call: async (a) => ({ path: `/v1/n8n/instances/${(await a.synced()).instanceId}` }), ok: [200] },
+  'PATCH /v1/n8n/instances/{instanceId}': {
+    call: async (a) => ({ path: `/v1/n8n/instances/${await a.n8nInstance()}`, json: { name: `renamed-${++n8nNames}` } }),
+    ok: [200],
+  },
+  'DELETE /v1/n8n/instances/{instanceId}': { call: async (a) => ({ path: `/v1/n8n/instances/${await a.n8nInstance()}` }), ok: [204] },
+  'POST /v1/n8n/instances/{instanceId}/sync': { call: async (a) => ({ path: `/v1/n8n/instances/${(await a.synced()).instanceId}/sync` }), ok: [200] },
+  'GET /v1/n8n/workflows': { call: async () => ({ path: '/v1/n8n/workflows' }), ok: [200] },
+  'GET /v1/n8n/workflows/{workflowId}': { call: async (a) => ({ path: `/v1/n8n/workflows/${(await a.synced()).workflowId}` }), ok: [200] },
+  'POST /v1/n8n/workflows/{workflowId}/activate': {
+    call: async (a) => ({ path: `/v1/n8n/workflows/${(await a.synced()).workflowId}/activate` }),
+    ok: [200],
+  },
+  'POST /v1/n8n/workflows/{workflowId}/deactivate': {
+    call: async (a) => ({ path: `/v1/n8n/workflows/${(await a.synced()).workflowId}/deactivate` }),
+    ok: [200],
+  },
+  'GET /v1/n8n/executions': { call: async () => ({ path: '/v1/n8n/executions' }), ok: [200] },
+  'GET /v1/n8n/executions/{executionId}': { call: async (a) => ({ path: `/v1/n8n/executions/${(await a.synced()).executionId}` }), ok: [200] },
+  'POST /v1/n8n/executions/{executionId}/retry': {
+    call: async (a) => ({ path: `/v1/n8n/executions/${(await a.synced()).failedId}/retry` }),
+    ok: [200],
+  },
+  // A finished execution cannot be stopped: the conflict comes after the role and tenant checks passed.
+  'POST /v1/n8n/executions/{executionId}/stop': {
+    call: async (a) => ({ path: `/v1/n8n/executions/${(await a.synced()).executionId}/stop` }),
+    ok: [409],
+  },
+  'GET /v1/n8n/metrics': { call: async () => ({ path: '/v1/n8n/metrics' }), ok: [200] },
+  'POST /v1/n8n/alerts': {
+    call: async () => ({ path: '/v1/n8n/alerts', json: { name: 'a', condition: { kind: 'no-success', windowMinutes: 5 } } }),
+    ok: [201],
+  },
+  'GET /v1/n8n/alerts': { call: async () => ({ path: '/v1/n8n/alerts' }), ok: [200] },
+  'GET /v1/n8n/alerts/{alertId}': { call: async (a) => ({ path: `/v1/n8n/alerts/${await a.alert()}` }), ok: [200] },
+  'PATCH /v1/n8n/alerts/{alertId}': { call: async (a) => ({ path: `/v1/n8n/alerts/${await a.alert()}`, json: { name: 'renamed' } }), ok: [200] },
+  'DELETE /v1/n8n/alerts/{alertId}': { call: async (a) => ({ path: `/v1/n8n/alerts/${await a.alert()}` }), ok: [204] },
+  'GET /v1/n8n/alerts/{alertId}/events': { call: async (a) => ({ path: `/v1/n8n/alerts/${await a.alert()}/events` }), ok: [200] },
+  'POST /v1/n8n/templates': { call: async () => ({ path: '/v1/n8n/templates', json: { name: 't', workflow: N8N_WORKFLOW } }), ok: [201] },
+  'GET /v1/n8n/templates': { call: async () => ({ path: '/v1/n8n/templates' }), ok: [200] },
+  'GET /v1/n8n/templates/{templateId}': { call: async (a) => ({ path: `/v1/n8n/templates/${await a.template()}` }), ok: [200] },
+  'DELETE /v1/n8n/templates/{templateId}': { call: async (a) => ({ path: `/v1/n8n/templates/${await a.template()}` }), ok: [204] },
+  'POST /v1/n8n/templates/{templateId}/versions': {
+    call: async (a) => ({ path: `/v1/n8n/templates/${await a.template()}/versions`, json: { workflow: N8N_WORKFLOW } }),
+    ok: [201],
+  },
+  'GET /v1/n8n/templates/{templateId}/versions': { call: async (a) => ({ path: `/v1/n8n/templates/${await a.template()}/versions` }), ok: [200] },
+  'POST /v1/n8n/templates/{templateId}/deploy': {
+    call: async (a) => ({
+      path: `/v1/n8n/templates/${await a.template()}/deploy`,
+      json: { instanceId: (await a.synced()).instanceId, activate: false },
+    }),
+    ok: [200],
+  },
+  'POST /v1/n8n/templates/{templateId}/export': {
+    call: async (a) => ({ path: `/v1/n8n/templates/${await a.template()}/export`, json: { workflowId: (await a.synced()).workflowId } }),
+    ok: [201],
+  },
 };
 
 const routes = flatManifest.functions.flatMap((f) => f.http ?? []);
@@ -221,7 +385,11 @@ const expected = (route: HttpRoute, row: Row, who: Who): number[] => {
 };
 
 beforeAll(async () => {
-  rt = await startTestRuntime({ env: { RATE_LIMIT_PER_MINUTE: '100000' } });
+  n8n = await startScriptedN8n({ contract: await loadN8nContract() });
+  const workflow = n8n.addWorkflow({ name: 'matrix' });
+  n8n.addExecutions(workflow.id, 4, (i) => (i === 0 ? { status: 'error' } : {}));
+  // The scripted n8n listens on loopback, which the monitor refuses unless told this is a private network.
+  rt = await startTestRuntime({ scheduler: false, env: { RATE_LIMIT_PER_MINUTE: '100000', N8N_ALLOW_PRIVATE_NETWORKS: 'true' } });
   const platform = { 'x-api-key': rt.apiKey };
   const newTenant = async (name: string) => {
     const res = await rt.fetchJson('/v1/tenants', { method: 'POST', headers: platform, json: { name } });
@@ -248,7 +416,10 @@ beforeAll(async () => {
     platform,
   });
 }, 120_000);
-afterAll(() => rt?.stop());
+afterAll(async () => {
+  await rt?.stop();
+  await n8n?.close();
+});
 
 describe('the matrix', () => {
   it('has a row for every route of the manifest (a new route needs its row here)', () => {

@@ -42,11 +42,22 @@ const toVersionView = (r: AgentVersionRecord): AgentVersionView => ({
   createdAt: r.createdAt.toISOString(),
 });
 
-/** Unknown tool names fail the request, each named (`body.tools.<i>`) like the schema's own errors. */
-const checkTools = (catalog: ToolCatalog, tools: readonly string[]): void => {
-  const errors: FieldError[] = tools.flatMap((name, i) =>
-    catalog.has(name) ? [] : [{ path: `body.tools.${i}`, message: `Unknown tool "${name}"; available: ${catalog.names().join(', ')}` }],
-  );
+/**
+ * Unknown tool names fail the request, each named (`body.tools.<i>`) like the schema's own errors; so does a
+ * reference (`mcp:<serverId>`) to something the caller's tenant does not have.
+ */
+const checkTools = async (catalog: ToolCatalog, tenantId: string, tools: readonly string[]): Promise<void> => {
+  const refs = catalog.refs;
+  const refNames = refs ? tools.filter((name) => refs.isRef(name)) : [];
+  const missing = new Set(refs && refNames.length > 0 ? await refs.unknown(tenantId, refNames) : []);
+  const errors: FieldError[] = tools.flatMap((name, i) => {
+    if (refs?.isRef(name)) {
+      return missing.has(name)
+        ? [{ path: `body.tools.${i}`, message: `"${name}" names no MCP server of this tenant (GET /v1/mcp-servers lists them)` }]
+        : [];
+    }
+    return catalog.has(name) ? [] : [{ path: `body.tools.${i}`, message: `Unknown tool "${name}"; available: ${catalog.names().join(', ')}` }];
+  });
   if (errors.length > 0) throw new ValidationError(`${errors.length} invalid field(s): ${errors.map((e) => e.path).join(', ')}`, errors);
 };
 
@@ -58,7 +69,7 @@ export const createAgent = async (
   caller: Principal,
   input: CreateAgentInput,
 ): Promise<AgentView> => {
-  checkTools(catalog, input.tools);
+  await checkTools(catalog, caller.tenantId, input.tools);
   const def: AgentDefinition = { ...input };
   return inTransaction(async (agents) => {
     const agent = await agents.insert(newId('agt'), caller.tenantId, def, caller.userId);
@@ -99,7 +110,7 @@ export const updateAgent = async (
   input: UpdateAgentInput,
   expectedVersion: number | undefined,
 ): Promise<AgentView> => {
-  if (input.tools) checkTools(catalog, input.tools);
+  if (input.tools) await checkTools(catalog, caller.tenantId, input.tools);
   return inTransaction(async (agents) => {
     const current = await agents.find(caller.tenantId, agentId, { forUpdate: true });
     if (!current) throw notFound(agentId);

@@ -45,4 +45,6 @@ export interface AgentRepository {
 export interface ToolCatalog {
   has(name: string): boolean;
   names(): string[];
+  /** Entries that stand for another domain's tools (`mcp:<serverId>`): which are such, and which name nothing the tenant has. */
+  refs?: { isRef(name: string): boolean; unknown(tenantId: string, names: readonly string[]): Promise<string[]> };
 }

@@ -2,19 +2,19 @@
  * The agent loop's tasks wired to their I/O, built once per cold start: the executions adapters plus the
  * model providers with their keys (Secrets Manager in AWS, the environment locally) and the tools.
  */
+import { isConnectionFailure } from '#shared/db.ts';
 import { logger } from '#shared/observability.ts';
 import { taskHandler } from '#shared/task.ts';
 import { configuredModels, type ConfiguredModels } from '../providers/models.composition.ts';
 import { filesPort } from '../tools/files-port.composition.ts';
 import { toolRunner } from '../tools/tools.composition.ts';
 import { AgentLoop, type TaskInput } from './agent-loop.service.ts';
-import { channelExecutionEvents } from './execution-events.ts';
-import { executionEventStore, repository } from './executions.composition.ts';
+import { DatabaseUnavailableError } from './execution.errors.ts';
+import { repository } from './executions.composition.ts';
 
 const buildLoop = async (models: ConfiguredModels): Promise<AgentLoop> =>
   new AgentLoop({
     repo: await repository(),
-    events: channelExecutionEvents(await executionEventStore()),
     providers: models.providers,
     providerConfigured: models.configured,
     tools: toolRunner(),
@@ -37,6 +37,22 @@ export const agentLoop = async (): Promise<AgentLoop> => {
   return loop.value;
 };
 
-/** A task of the agent state machine: the shared task stack with the execution id as correlation id. */
+/**
+ * A task of the agent state machine: the shared task stack with the execution id as correlation id. A database
+ * that is unreachable or went away under the task becomes `DatabaseUnavailableError`, which the state machine
+ * retries (any other error names a failure retrying cannot fix).
+ */
 export const agentTask = <I extends TaskInput, O>(useCase: (input: I, signal: AbortSignal) => Promise<O>) =>
-  taskHandler(useCase, { correlationId: (input) => input?.executionId });
+  taskHandler(
+    async (input: I, signal: AbortSignal) => {
+      try {
+        return await useCase(input, signal);
+      } catch (error) {
+        if (isConnectionFailure(error)) {
+          throw new DatabaseUnavailableError((error as Error).message, { cause: error });
+        }
+        throw error;
+      }
+    },
+    { correlationId: (input) => input?.executionId },
+  );

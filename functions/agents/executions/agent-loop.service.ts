@@ -1,14 +1,20 @@
 /**
  * The agent loop's steps, one use case per Step Functions task: prepare, call the model, run one tool
  * call, park for approval, record a failure. Each reads what it needs from PostgreSQL by execution id
- * (the state machine carries ids only) and writes its step record and events.
+ * (the state machine carries ids only) and writes its step record and events in one unit of work
+ * (`whileActive`), which does nothing once the execution has ended.
+ *
+ * A cancel (or any other end of the run) must also stop work already under way: in AWS, StopExecution stops
+ * the state machine but not a Lambda that is running, so the model and tool calls watch the execution and
+ * abort themselves when it stops.
  */
+import { randomBytes } from 'node:crypto';
 import type { ModelMessage, ModelProvider, ModelProviderName, ModelResponse, ToolCall, UserContentPart } from '../models/model.types.ts';
 import type { FilesPort } from '../tools/files.port.ts';
 import type { ToolRunner } from '../tools/tool.runner.ts';
 import type { ToolResult } from '../tools/tool.types.ts';
 import { ExecutionContextError, ProviderNotConfiguredError } from './execution.errors.ts';
-import type { ExecutionEvents } from './execution-events.ts';
+import type { NewChannelEvent } from '#shared/channel-events.ts';
 import {
   INLINE_OUTPUT_BYTES,
   type AgentLoopStore,
@@ -28,14 +34,30 @@ export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 
 export interface AgentLoopDeps {
   repo: AgentLoopStore;
-  events: ExecutionEvents;
   providers: (name: ModelProviderName) => ModelProvider;
   /** False when the provider has neither a key nor a custom base URL (`unset` placeholder). */
   providerConfigured: (name: ModelProviderName) => boolean;
   tools: ToolRunner;
   files: FilesPort;
   tokenBatch?: { intervalMs?: number; maxChars?: number };
+  /**
+   * How often a model or tool call under way checks whether its execution was cancelled (or ended otherwise).
+   * One indexed read per interval and call; it bounds how long a cancelled call goes on. Default 500 ms.
+   */
+  stopPollMs?: number;
   onWarning?: (message: string, error: unknown) => void;
+}
+
+/** Why a call was aborted when its execution stopped under it. */
+class ExecutionStoppedError extends Error {
+  override readonly name = 'ExecutionStoppedError';
+}
+
+/** A signal that fires once the execution was cancelled or ended, until `end()`; polled, see `stopPollMs`. */
+interface StopWatch {
+  signal: AbortSignal;
+  stopped(): boolean;
+  end(): void;
 }
 
 export interface TaskInput {
@@ -44,6 +66,13 @@ export interface TaskInput {
 }
 
 const NO_TURN: TurnResult = { next: 'end', toolCalls: [] };
+
+/**
+ * Token events carry the id of the model call (attempt) they came from: when an attempt breaks and the retry
+ * streams again, a client showing the text live drops what an earlier attempt sent, even when that attempt's
+ * failed step could not be recorded (the database was down).
+ */
+const tokenEvents = (attempt: string, text: string): NewChannelEvent[] => (text ? [{ kind: 'execution.token', data: { text, attempt } }] : []);
 
 const errorOf = (error: unknown): ExecutionError => ({
   type: error instanceof Error ? error.name : 'Error',
@@ -77,11 +106,11 @@ export class AgentLoop {
         `The ${provider} provider is not configured: set ${env} (or ${provider.toUpperCase()}_BASE_URL for a compatible server).`,
       );
     }
-    if (await this.#d.repo.markRunning(execution.id)) {
-      await this.#d.events.emit(input.tenantId, input.executionId, [
-        { kind: 'execution.started', data: { agentId: execution.agentId, agentVersion: execution.agentVersion, model: agent.model } },
-      ]);
-    }
+    await this.#d.repo.whileActive(input.tenantId, execution.id, async (w) => {
+      if (await w.markRunning()) {
+        await w.emit([{ kind: 'execution.started', data: { agentId: execution.agentId, agentVersion: execution.agentVersion, model: agent.model } }]);
+      }
+    });
   }
 
   /**
@@ -100,7 +129,8 @@ export class AgentLoop {
     }
 
     const messages = await this.#conversation(agent, await this.#d.repo.messages(execution.id));
-    const toolDefinitions = this.#d.tools.definitions(agent.tools);
+    // Remote MCP servers the agent lists are asked for their tools now; one that fails only loses its own.
+    const toolDefinitions = await this.#d.tools.definitionsFor(input.tenantId, agent.tools, signal);
     const request = {
       model: agent.model.name,
       messages,
@@ -109,102 +139,130 @@ export class AgentLoop {
       ...(agent.model.maxTokens !== undefined && { maxTokens: agent.model.maxTokens }),
     };
     const stepInput = { messageCount: messages.length, tools: toolDefinitions.map((t) => t.name) };
+    const attempt = randomBytes(6).toString('base64url');
     const batcher = new TokenBatcher({
       ...this.#d.tokenBatch,
-      flush: (text) => this.#d.events.emit(input.tenantId, execution.id, [{ kind: 'execution.token', data: { text } }]),
-      onError: (error) => this.#d.onWarning?.('token batch not published', error),
+      flush: async (text) => {
+        await this.#d.repo.whileActive(input.tenantId, execution.id, (w) => w.emit(tokenEvents(attempt, text)));
+      },
+      onError: (error) => this.#d.onWarning?.('token batch not published yet; it is kept and tried again', error),
     });
+    const watch = this.#watchStop(execution.id, signal);
     const startedAt = new Date();
     let response: ModelResponse;
     try {
-      response = await this.#d.providers(agent.model.provider).generate(request, { onToken: (t) => batcher.push(t), ...(signal && { signal }) });
+      response = await this.#d.providers(agent.model.provider).generate(request, { onToken: (t) => batcher.push(t), signal: watch.signal });
     } catch (error) {
-      await batcher.close();
+      watch.end();
+      // Cancelled (or ended) while the model answered: the call is abandoned and nothing of it is kept.
+      if (watch.stopped()) {
+        await batcher.discard();
+        return NO_TURN;
+      }
+      const rest = await batcher.close();
       // Every attempt shows in the steps list; Step Functions decides whether to retry.
       const error_ = errorOf(error);
-      const stepNo = await this.#d.repo.recordFailedModelStep(execution.id, {
-        provider: agent.model.provider,
-        model: agent.model.name,
-        input: stepInput,
-        output: null,
-        error: error_,
-        inputTokens: 0,
-        outputTokens: 0,
-        latencyMs: Date.now() - startedAt.getTime(),
-        startedAt,
+      const recorded = await this.#d.repo.whileActive(input.tenantId, execution.id, async (w) => {
+        const stepNo = await w.recordFailedModelStep({
+          provider: agent.model.provider,
+          model: agent.model.name,
+          input: stepInput,
+          output: null,
+          error: error_,
+          inputTokens: 0,
+          outputTokens: 0,
+          latencyMs: Date.now() - startedAt.getTime(),
+          startedAt,
+        });
+        await w.emit([
+          ...tokenEvents(attempt, rest),
+          {
+            kind: 'execution.step',
+            data: { stepNo, kind: 'model', attempt, provider: agent.model.provider, model: agent.model.name, error: error_ },
+          },
+        ]);
+        return true;
       });
-      await this.#d.events.emit(input.tenantId, execution.id, [
-        { kind: 'execution.step', data: { stepNo, kind: 'model', provider: agent.model.provider, model: agent.model.name, error: error_ } },
-      ]);
+      // An execution that ended meanwhile (a timeout's MarkFailed, a cancel) has nothing left to retry.
+      if (!recorded) return NO_TURN;
       throw error;
     }
-    await batcher.close();
+    watch.end();
+    if (watch.stopped()) {
+      await batcher.discard();
+      return NO_TURN;
+    }
+    const rest = await batcher.close();
 
     const toolCalls = response.toolCalls;
     const needsApproval = (call: ToolCall) =>
       call.parseError === undefined && agent.tools.includes(call.name) && this.#d.tools.needsApproval(call.name);
-    const { stepNo, messageIdx, toolStepNos } = await this.#d.repo.recordModelTurn(
-      execution.id,
-      {
-        provider: agent.model.provider,
-        model: response.model || agent.model.name,
-        input: stepInput,
-        output: {
-          text: response.text,
-          toolCalls: toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.parsed ?? c.arguments })),
-          stopReason: response.stopReason,
-        },
-        error: null,
-        inputTokens: response.usage.inputTokens,
-        outputTokens: response.usage.outputTokens,
-        latencyMs: Math.round(response.latencyMs),
-        startedAt,
-      },
-      { text: response.text, toolCalls: toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments })) },
-      toolCalls.map((c) => ({
-        toolName: c.name,
-        toolCallId: c.id,
-        input: (c.parseError === undefined
-          ? { arguments: c.parsed }
-          : { rawArguments: c.arguments, parseError: c.parseError }) satisfies ToolStepInput,
-      })),
-    );
+    const model = response.model || agent.model.name;
     const usage = { inputTokens: response.usage.inputTokens, outputTokens: response.usage.outputTokens };
-    await this.#d.events.emit(input.tenantId, execution.id, [
-      {
-        kind: 'execution.step',
-        data: {
-          stepNo,
-          kind: 'model',
+    // The turn, its events and (for a final answer) the outcome commit together: a retried task never finds
+    // half a turn, and a cancel that came first leaves nothing of it.
+    const turn = await this.#d.repo.whileActive(input.tenantId, execution.id, async (w): Promise<TurnResult> => {
+      const { stepNo, messageIdx, toolStepNos } = await w.recordModelTurn(
+        {
           provider: agent.model.provider,
-          model: response.model || agent.model.name,
+          model,
+          input: stepInput,
+          output: {
+            text: response.text,
+            toolCalls: toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.parsed ?? c.arguments })),
+            stopReason: response.stopReason,
+          },
+          error: null,
           ...usage,
           latencyMs: Math.round(response.latencyMs),
-          stopReason: response.stopReason,
+          startedAt,
         },
-      },
-      ...toolCalls.map((c, i) => ({
-        kind: 'execution.tool_call',
-        data: {
-          stepNo: toolStepNos[i],
+        { text: response.text, toolCalls: toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments })) },
+        toolCalls.map((c) => ({
+          toolName: c.name,
           toolCallId: c.id,
-          name: c.name,
-          arguments: c.parsed ?? null,
-          ...(c.parseError !== undefined && { parseError: c.parseError }),
-          needsApproval: needsApproval(c),
+          input: (c.parseError === undefined
+            ? { arguments: c.parsed }
+            : { rawArguments: c.arguments, parseError: c.parseError }) satisfies ToolStepInput,
+        })),
+      );
+      await w.emit([
+        ...tokenEvents(attempt, rest),
+        {
+          kind: 'execution.step',
+          data: {
+            stepNo,
+            kind: 'model',
+            attempt,
+            provider: agent.model.provider,
+            model,
+            ...usage,
+            latencyMs: Math.round(response.latencyMs),
+            stopReason: response.stopReason,
+          },
         },
-      })),
-    ]);
-
-    if (toolCalls.length === 0) {
-      const output = { text: response.text };
-      if (await this.#d.repo.finish(execution.id, 'succeeded', { output })) {
-        await this.#d.events.emit(input.tenantId, execution.id, [{ kind: 'execution.succeeded', data: { output } }]);
+        ...toolCalls.map((c, i) => ({
+          kind: 'execution.tool_call',
+          data: {
+            stepNo: toolStepNos[i],
+            toolCallId: c.id,
+            name: c.name,
+            arguments: c.parsed ?? null,
+            ...(c.parseError !== undefined && { parseError: c.parseError }),
+            needsApproval: needsApproval(c),
+          },
+        })),
+      ]);
+      if (toolCalls.length === 0) {
+        const output = { text: response.text };
+        await w.finish('succeeded', { output });
+        await w.emit([{ kind: 'execution.succeeded', data: { output } }]);
+        return NO_TURN;
       }
-      return NO_TURN;
-    }
-    const turn: TurnToolCall[] = toolCalls.map((c, i) => ({ id: c.id, name: c.name, stepNo: toolStepNos[i]!, messageIdx: messageIdx + 1 + i }));
-    return { next: toolCalls.some(needsApproval) ? 'approval' : 'tools', toolCalls: turn };
+      const calls: TurnToolCall[] = toolCalls.map((c, i) => ({ id: c.id, name: c.name, stepNo: toolStepNos[i]!, messageIdx: messageIdx + 1 + i }));
+      return { next: toolCalls.some(needsApproval) ? 'approval' : 'tools', toolCalls: calls };
+    });
+    return turn ?? NO_TURN;
   }
 
   /** Runs one tool call of the turn; every failure becomes an error result the model reads. */
@@ -221,31 +279,43 @@ export class AgentLoop {
 
     const startedAt = new Date();
     let result: ToolResult;
-    if (isTerminal(execution.status) || execution.cancelRequestedAt) {
-      result = { ok: false, error: { type: 'aborted', message: `${call.name} was not run: the execution was stopped.` }, durationMs: 0 };
-    } else {
-      const decision = this.#d.tools.needsApproval(call.name) ? await this.#d.repo.approval(execution.id, call.id) : undefined;
-      if (decision && !decision.approved) {
-        // A rejected call is never run; the model reads the refusal (and the reviewer's comment) as an error.
-        const comment = decision.comment ? `: ${decision.comment}` : '.';
-        result = {
-          ok: false,
-          error: { type: 'rejected', message: `A human (${decision.decidedBy}) rejected this call of ${call.name}${comment}` },
-          durationMs: 0,
-        };
+    const watch = this.#watchStop(execution.id, signal);
+    try {
+      if (isTerminal(execution.status) || execution.cancelRequestedAt) {
+        result = { ok: false, error: { type: 'aborted', message: `${call.name} was not run: the execution was stopped.` }, durationMs: 0 };
       } else {
-        result = await this.#d.tools.runToolCall(toolCall, {
-          tenantId: execution.tenantId,
-          executionId: execution.id,
-          signal,
-          files: this.#d.files,
-          allowedTools: agent.tools,
-          ...(decision && {
-            approval: { toolCallId: call.id, approved: true, decidedBy: decision.decidedBy, ...(decision.comment && { comment: decision.comment }) },
-          }),
-        });
+        const decision = this.#d.tools.needsApproval(call.name) ? await this.#d.repo.approval(execution.id, call.id) : undefined;
+        if (decision && !decision.approved) {
+          // A rejected call is never run; the model reads the refusal (and the reviewer's comment) as an error.
+          const comment = decision.comment ? `: ${decision.comment}` : '.';
+          result = {
+            ok: false,
+            error: { type: 'rejected', message: `A human (${decision.decidedBy}) rejected this call of ${call.name}${comment}` },
+            durationMs: 0,
+          };
+        } else {
+          result = await this.#d.tools.runToolCall(toolCall, {
+            tenantId: execution.tenantId,
+            executionId: execution.id,
+            signal: watch.signal,
+            files: this.#d.files,
+            allowedTools: agent.tools,
+            ...(decision && {
+              approval: {
+                toolCallId: call.id,
+                approved: true,
+                decidedBy: decision.decidedBy,
+                ...(decision.comment && { comment: decision.comment }),
+              },
+            }),
+          });
+        }
       }
+    } finally {
+      watch.end();
     }
+    // Stopped while the tool ran: the result belongs to no run any more (and the unit below would refuse it).
+    if (watch.stopped()) return { ok: false };
 
     const text = JSON.stringify(result.ok ? result.output : { error: result.error });
     let outputRef: string | null = null;
@@ -253,33 +323,35 @@ export class AgentLoop {
       outputRef = executionKey(execution.tenantId, execution.id, `steps/${call.stepNo}.json`);
       await this.#d.files.write(outputRef, Buffer.from(text), { contentType: 'application/json' });
     }
-    await this.#d.repo.recordToolResult(
-      execution.id,
-      call.stepNo,
-      call.messageIdx,
-      {
-        output: result.ok && outputRef === null ? result.output : null,
-        outputRef,
-        error: result.ok ? null : { type: result.error.type, message: result.error.message },
-        latencyMs: result.durationMs,
-        startedAt,
-      },
-      { toolCallId: call.id, name: call.name, isError: !result.ok, ...(outputRef ? { contentRef: outputRef } : { text }) },
-    );
-    await this.#d.events.emit(input.tenantId, execution.id, [
-      {
-        kind: 'execution.tool_result',
-        data: {
-          stepNo: call.stepNo,
-          toolCallId: call.id,
-          name: call.name,
-          ok: result.ok,
-          ...(result.ok ? (outputRef ? { outputRef } : { output: result.output }) : { error: result.error }),
+    const recorded = await this.#d.repo.whileActive(input.tenantId, execution.id, async (w) => {
+      await w.recordToolResult(
+        call.stepNo,
+        call.messageIdx,
+        {
+          output: result.ok && outputRef === null ? result.output : null,
+          outputRef,
+          error: result.ok ? null : { type: result.error.type, message: result.error.message },
+          latencyMs: result.durationMs,
+          startedAt,
         },
-      },
-      { kind: 'execution.step', data: { stepNo: call.stepNo, kind: 'tool', toolName: call.name, latencyMs: result.durationMs, ok: result.ok } },
-    ]);
-    return { ok: result.ok };
+        { toolCallId: call.id, name: call.name, isError: !result.ok, ...(outputRef ? { contentRef: outputRef } : { text }) },
+      );
+      await w.emit([
+        {
+          kind: 'execution.tool_result',
+          data: {
+            stepNo: call.stepNo,
+            toolCallId: call.id,
+            name: call.name,
+            ok: result.ok,
+            ...(result.ok ? (outputRef ? { outputRef } : { output: result.output }) : { error: result.error }),
+          },
+        },
+        { kind: 'execution.step', data: { stepNo: call.stepNo, kind: 'tool', toolName: call.name, latencyMs: result.durationMs, ok: result.ok } },
+      ]);
+      return true;
+    });
+    return { ok: recorded === true && result.ok };
   }
 
   /** Parks the run on `token` with the next call that needs a decision. */
@@ -287,9 +359,9 @@ export class AgentLoop {
     const { execution } = await this.#context(input);
     const [next] = await this.#d.repo.undecidedCalls(execution.id, (name) => this.#d.tools.needsApproval(name));
     if (!next) throw new ExecutionContextError(`Execution ${execution.id} has no tool call waiting for approval`);
-    if (await this.#d.repo.waitForApproval(execution.id, input.taskToken, next)) {
-      await this.#d.events.emit(input.tenantId, execution.id, [{ kind: 'execution.waiting_approval', data: next }]);
-    }
+    await this.#d.repo.whileActive(input.tenantId, execution.id, async (w) => {
+      if (await w.waitForApproval(input.taskToken, next)) await w.emit([{ kind: 'execution.waiting_approval', data: next }]);
+    });
   }
 
   /** The Catch target: a readable reason from the Step Functions error, stored once. */
@@ -300,9 +372,42 @@ export class AgentLoop {
   }
 
   async #fail(execution: ExecutionRecord, error: ExecutionError): Promise<void> {
-    if (await this.#d.repo.finish(execution.id, 'failed', { error })) {
-      await this.#d.events.emit(execution.tenantId, execution.id, [{ kind: 'execution.failed', data: { error } }]);
-    }
+    await this.#d.repo.whileActive(execution.tenantId, execution.id, async (w) => {
+      await w.finish('failed', { error });
+      await w.emit([{ kind: 'execution.failed', data: { error } }]);
+    });
+  }
+
+  /**
+   * Watches the execution while a call is under way: the returned signal fires when `outer` does (the task's
+   * deadline) or once the execution was cancelled or ended (polled every `stopPollMs`).
+   */
+  #watchStop(executionId: string, outer: AbortSignal | undefined): StopWatch {
+    const stop = new AbortController();
+    const every = this.#d.stopPollMs ?? 500;
+    let over = false;
+    let timer: NodeJS.Timeout | undefined;
+    const check = async () => {
+      try {
+        if (await this.#d.repo.stopRequested(executionId)) {
+          stop.abort(new ExecutionStoppedError(`execution ${executionId} was cancelled or has ended`));
+          return;
+        }
+      } catch (error) {
+        // The store unreachable for a moment is no reason to stop; the next check decides.
+        this.#d.onWarning?.('could not check whether the execution was cancelled', error);
+      }
+      if (!over) timer = setTimeout(check, every).unref();
+    };
+    timer = setTimeout(check, every).unref();
+    return {
+      signal: outer ? AbortSignal.any([outer, stop.signal]) : stop.signal,
+      stopped: () => stop.signal.aborted,
+      end: () => {
+        over = true;
+        clearTimeout(timer);
+      },
+    };
   }
 
   async #conversation(agent: AgentDefinition, stored: StoredMessage[]): Promise<ModelMessage[]> {
@@ -340,9 +445,15 @@ const REASONS: Record<string, string> = {
   ModelUnavailableError: 'The model provider failed, retries included',
   ModelTimeoutError: 'The model did not answer in time, retries included',
   ModelRequestError: 'The model provider refused the request',
+  DatabaseUnavailableError: 'The database stayed unreachable, retries included',
   'States.Timeout': 'A step of the execution timed out',
   'Sandbox.Timedout': 'A step of the execution timed out',
+  // middy answers a few milliseconds before the Lambda's own timeout, so this is how a task's timeout arrives.
+  TimeoutError: 'A step of the execution timed out',
 };
+
+/** middy's early-timeout message says nothing the reason does not. */
+const GENERIC_DETAIL = /^\[AbortError\]: The operation was aborted\.?$/;
 
 /** Step Functions hands Catch `{ Error, Cause }`; a Lambda error's Cause is JSON with `errorMessage`. */
 export const readableError = (caught: { Error?: string; Cause?: string } | undefined): ExecutionError => {
@@ -354,6 +465,7 @@ export const readableError = (caught: { Error?: string; Cause?: string } | undef
   } catch {
     // a plain-text cause
   }
+  if (GENERIC_DETAIL.test(detail)) detail = '';
   const prefix = REASONS[type];
   const message = prefix ? (detail ? `${prefix}: ${detail}` : prefix) : detail || type;
   return { type, message: message.slice(0, 2000) };

@@ -10,3 +10,12 @@ export class ProviderNotConfiguredError extends Error {
 export class ExecutionContextError extends Error {
   override readonly name = 'ExecutionContextError';
 }
+
+/**
+ * The database could not be reached, or dropped the connection, while a task worked (a restart, a failover).
+ * Unlike the errors above it is worth another try: the state machine retries it with backoff. The task's
+ * writes are units of work, so a retry never finds half of one stored.
+ */
+export class DatabaseUnavailableError extends Error {
+  override readonly name = 'DatabaseUnavailableError';
+}

@@ -1,24 +1,31 @@
 /**
- * PostgreSQL storage of executions, their steps, messages and approvals. Status changes are guarded
- * (`WHERE status NOT IN terminal`) so that a task finishing after a cancel cannot overwrite it.
+ * PostgreSQL storage of executions, their steps, messages and approvals. Every write to a run goes through
+ * `whileActive`: one transaction that locks the execution's row, refuses to start once the run has ended, and
+ * appends the run's channel events in the same transaction (pushed to subscribers after the commit). So a task
+ * still going after a cancel, a Lambda timeout or a failure writes nothing, and a record never lands without
+ * its events, nor an event without its record.
  */
 import type pg from 'pg';
+import { type ChannelEvent, ChannelEventStore, type EventFanout, type NewChannelEvent, storeOnly } from '#shared/channel-events.ts';
 import { transaction, type Queryable } from '#shared/db.ts';
 import { toStoredJson } from '#shared/stored-json.ts';
-import type {
-  AgentDefinition,
-  ExecutionError,
-  ExecutionInput,
-  ExecutionRecord,
-  ExecutionRepository,
-  ExecutionStatus,
-  NewExecution,
-  NewModelStep,
-  NewToolStep,
-  PendingToolCall,
-  StepRecord,
-  StoredMessage,
-  ToolStepResult,
+import { executionChannelName } from './execution-channel.ts';
+import {
+  type AgentDefinition,
+  type ExecutionError,
+  type ExecutionInput,
+  type ExecutionRecord,
+  type ExecutionRepository,
+  type ExecutionStatus,
+  type ExecutionWriter,
+  isTerminal,
+  type NewExecution,
+  type NewModelStep,
+  type NewToolStep,
+  type PendingToolCall,
+  type StepRecord,
+  type StoredMessage,
+  type ToolStepResult,
 } from './execution.ts';
 
 type Pool = Pick<pg.Pool, 'query' | 'connect'>;
@@ -112,9 +119,12 @@ const json = (value: unknown): string | null => toStoredJson(value, { nullable: 
 
 export class PgExecutionRepository implements ExecutionRepository {
   readonly #pool: Pool;
+  readonly #fanout: EventFanout;
 
-  constructor(pool: Pool) {
+  /** `fanout` pushes the events of committed units to live subscribers (none: stored only). */
+  constructor(pool: Pool, fanout: EventFanout = storeOnly) {
     this.#pool = pool;
+    this.#fanout = fanout;
   }
 
   /** The agent's current version, unless deleted. */
@@ -199,126 +209,36 @@ export class PgExecutionRepository implements ExecutionRepository {
     return rows[0] && toExecution(rows[0]);
   }
 
-  /** queued -> running; false when it was not queued (a retried task, or cancelled meanwhile). */
-  async markRunning(id: string): Promise<boolean> {
-    const { rowCount } = await this.#pool.query(
-      `UPDATE executions SET status = 'running', started_at = date_trunc('milliseconds', clock_timestamp())
-       WHERE id = $1 AND status = 'queued'`,
+  async whileActive<T>(tenantId: string, id: string, write: (writer: ExecutionWriter) => Promise<T>): Promise<T | undefined> {
+    const done = await transaction(this.#pool, async (client) => {
+      // The row lock holds off the other units of this run (a cancel, a parallel tool, a token batch) until
+      // this one commits; one that waited on it sees the status this one left and stops there if it ended.
+      const { rows } = await client.query<ExecutionRow>(`SELECT ${EXECUTION_COLUMNS} FROM executions WHERE id = $1 AND tenant_id = $2 FOR UPDATE`, [
+        id,
+        tenantId,
+      ]);
+      const row = rows[0];
+      if (!row || isTerminal(row.status)) return undefined;
+      const writer = new PgExecutionWriter(client, toExecution(row));
+      const value = await write(writer);
+      return { value, stored: writer.stored };
+    });
+    if (!done) return undefined;
+    await this.#fanout.fanOut(tenantId, done.stored);
+    return done.value;
+  }
+
+  async stopRequested(id: string): Promise<boolean> {
+    const { rows } = await this.#pool.query<{ stop: boolean }>(
+      `SELECT cancel_requested_at IS NOT NULL OR NOT (${NOT_TERMINAL}) AS stop FROM executions WHERE id = $1`,
       [id],
     );
-    return rowCount === 1;
-  }
-
-  /** Sets a terminal status unless one is set already; false when it was. */
-  async finish(id: string, status: 'succeeded' | 'failed' | 'cancelled', fields: { output?: unknown; error?: ExecutionError }): Promise<boolean> {
-    const { rowCount } = await this.#pool.query(
-      `UPDATE executions SET status = $2, output = $3, error = $4, pending_task_token = NULL, pending_tool_call = NULL,
-         finished_at = date_trunc('milliseconds', clock_timestamp()),
-         cancel_requested_at = CASE WHEN $2 = 'cancelled' THEN coalesce(cancel_requested_at, clock_timestamp()) ELSE cancel_requested_at END
-       WHERE id = $1 AND ${NOT_TERMINAL}`,
-      [id, status, json(fields.output), json(fields.error)],
-    );
-    return rowCount === 1;
-  }
-
-  /** Reserves `n` consecutive step numbers (under the row lock); returns the first. */
-  async reserveSteps(id: string, n: number, db: Queryable = this.#pool): Promise<number> {
-    const { rows } = await db.query<{ last_step_no: number }>(
-      'UPDATE executions SET last_step_no = last_step_no + $2 WHERE id = $1 RETURNING last_step_no',
-      [id, n],
-    );
-    return rows[0]!.last_step_no - n + 1;
-  }
-
-  /** A model call that failed (it will be retried or end the run): recorded for the steps list. */
-  async recordFailedModelStep(id: string, step: NewModelStep): Promise<number> {
-    return transaction(this.#pool, async (client) => {
-      const stepNo = await this.reserveSteps(id, 1, client);
-      await this.#insertModelStep(client, id, stepNo, step);
-      return stepNo;
-    });
-  }
-
-  /**
-   * One transaction for a model answer: the step, the usage, the assistant message, and a pending step per
-   * tool call it asked for (numbered in call order, so steps read in the order the model asked).
-   */
-  async recordModelTurn(
-    id: string,
-    step: NewModelStep,
-    message: Extract<StoredMessage, { role: 'assistant' }>['content'],
-    toolSteps: NewToolStep[],
-  ): Promise<{ stepNo: number; messageIdx: number; toolStepNos: number[] }> {
-    return transaction(this.#pool, async (client) => {
-      const stepNo = await this.reserveSteps(id, 1 + toolSteps.length, client);
-      await this.#insertModelStep(client, id, stepNo, step);
-      await client.query(
-        'UPDATE executions SET input_tokens = input_tokens + $2, output_tokens = output_tokens + $3, step_count = step_count + 1 WHERE id = $1',
-        [id, step.inputTokens, step.outputTokens],
-      );
-      const { rows } = await client.query<{ idx: number }>(
-        `INSERT INTO execution_messages (execution_id, idx, role, content)
-         SELECT $1, coalesce(max(idx), -1) + 1, 'assistant', $2 FROM execution_messages WHERE execution_id = $1 RETURNING idx`,
-        [id, toStoredJson(message)],
-      );
-      const toolStepNos = toolSteps.map((_, i) => stepNo + 1 + i);
-      for (const [i, t] of toolSteps.entries()) {
-        await client.query(
-          `INSERT INTO execution_steps (execution_id, step_no, kind, tool_name, tool_call_id, input) VALUES ($1, $2, 'tool', $3, $4, $5)`,
-          [id, toolStepNos[i], t.toolName, t.toolCallId, toStoredJson(t.input)],
-        );
-      }
-      return { stepNo, messageIdx: rows[0]!.idx, toolStepNos };
-    });
-  }
-
-  async #insertModelStep(db: Queryable, id: string, stepNo: number, s: NewModelStep): Promise<void> {
-    await db.query(
-      `INSERT INTO execution_steps (execution_id, step_no, kind, provider, model, input, output, error, input_tokens, output_tokens,
-         latency_ms, started_at, finished_at)
-       VALUES ($1, $2, 'model', $3, $4, $5, $6, $7, $8, $9, $10, $11, date_trunc('milliseconds', clock_timestamp()))`,
-      [
-        id,
-        stepNo,
-        s.provider,
-        s.model,
-        toStoredJson(s.input),
-        json(s.output),
-        json(s.error),
-        s.inputTokens,
-        s.outputTokens,
-        s.latencyMs,
-        s.startedAt,
-      ],
-    );
+    return rows[0]?.stop ?? true;
   }
 
   async step(id: string, stepNo: number): Promise<StepRecord | undefined> {
     const { rows } = await this.#pool.query<StepRow>('SELECT * FROM execution_steps WHERE execution_id = $1 AND step_no = $2', [id, stepNo]);
     return rows[0] && toStep(rows[0]);
-  }
-
-  /** The tool's result and its message (at the index CallModel reserved), in one transaction. */
-  async recordToolResult(
-    id: string,
-    stepNo: number,
-    messageIdx: number,
-    result: ToolStepResult,
-    message: Extract<StoredMessage, { role: 'tool' }>['content'],
-  ): Promise<void> {
-    await transaction(this.#pool, async (client) => {
-      await client.query(
-        `UPDATE execution_steps SET output = $3, output_ref = $4, error = $5, latency_ms = $6, started_at = $7,
-           finished_at = date_trunc('milliseconds', clock_timestamp())
-         WHERE execution_id = $1 AND step_no = $2`,
-        [id, stepNo, json(result.output), result.outputRef, json(result.error), result.latencyMs, result.startedAt],
-      );
-      await client.query(
-        `INSERT INTO execution_messages (execution_id, idx, role, content) VALUES ($1, $2, 'tool', $3)
-         ON CONFLICT (execution_id, idx) DO UPDATE SET content = EXCLUDED.content`,
-        [id, messageIdx, toStoredJson(message)],
-      );
-    });
   }
 
   async messages(id: string): Promise<StoredMessage[]> {
@@ -356,16 +276,6 @@ export class PgExecutionRepository implements ExecutionRepository {
       .map((r) => ({ toolCallId: r.tool_call_id, name: r.tool_name, arguments: r.input.arguments }));
   }
 
-  /** Parks the run: the token that resumes it and the call a human must decide on. */
-  async waitForApproval(id: string, token: string, call: PendingToolCall): Promise<boolean> {
-    const { rowCount } = await this.#pool.query(
-      `UPDATE executions SET status = 'waiting_approval', pending_task_token = $2, pending_tool_call = $3
-       WHERE id = $1 AND status IN ('running', 'waiting_approval')`,
-      [id, token, toStoredJson(call)],
-    );
-    return rowCount === 1;
-  }
-
   /**
    * Records a decision and takes the task token, atomically: of two concurrent decisions only one gets
    * the token. Undefined when the execution is not waiting.
@@ -401,15 +311,139 @@ export class PgExecutionRepository implements ExecutionRepository {
     );
     return rows[0] && { approved: rows[0].approved, decidedBy: rows[0].decided_by, comment: rows[0].comment };
   }
+}
 
-  /** Marks a cancel request (the run's tasks check it) and the terminal status; false when already finished. */
-  async requestCancel(tenantId: string, id: string): Promise<boolean> {
-    const { rowCount } = await this.#pool.query(
-      `UPDATE executions SET status = 'cancelled', cancel_requested_at = coalesce(cancel_requested_at, clock_timestamp()),
-         finished_at = date_trunc('milliseconds', clock_timestamp()), pending_task_token = NULL, pending_tool_call = NULL
-       WHERE id = $1 AND tenant_id = $2 AND ${NOT_TERMINAL}`,
-      [id, tenantId],
+/** The writes of one `whileActive` unit, on its transaction's client; the execution's row is locked and not terminal. */
+class PgExecutionWriter implements ExecutionWriter {
+  readonly execution: ExecutionRecord;
+  /** The events this unit appended, for the fan-out after commit. */
+  readonly stored: ChannelEvent[] = [];
+  readonly #db: Queryable;
+  readonly #events: ChannelEventStore;
+
+  constructor(db: Queryable, execution: ExecutionRecord) {
+    this.#db = db;
+    this.execution = execution;
+    this.#events = new ChannelEventStore(db);
+  }
+
+  get #id(): string {
+    return this.execution.id;
+  }
+
+  async markRunning(): Promise<boolean> {
+    const { rowCount } = await this.#db.query(
+      `UPDATE executions SET status = 'running', started_at = date_trunc('milliseconds', clock_timestamp())
+       WHERE id = $1 AND status = 'queued'`,
+      [this.#id],
     );
     return rowCount === 1;
+  }
+
+  async finish(status: 'succeeded' | 'failed' | 'cancelled', fields: { output?: unknown; error?: ExecutionError }): Promise<void> {
+    await this.#db.query(
+      `UPDATE executions SET status = $2, output = $3, error = $4, pending_task_token = NULL, pending_tool_call = NULL,
+         finished_at = date_trunc('milliseconds', clock_timestamp()),
+         cancel_requested_at = CASE WHEN $2 = 'cancelled' THEN coalesce(cancel_requested_at, clock_timestamp()) ELSE cancel_requested_at END
+       WHERE id = $1`,
+      [this.#id, status, json(fields.output), json(fields.error)],
+    );
+  }
+
+  /** Reserves `n` consecutive step numbers; returns the first. */
+  async #reserveSteps(n: number): Promise<number> {
+    const { rows } = await this.#db.query<{ last_step_no: number }>(
+      'UPDATE executions SET last_step_no = last_step_no + $2 WHERE id = $1 RETURNING last_step_no',
+      [this.#id, n],
+    );
+    return rows[0]!.last_step_no - n + 1;
+  }
+
+  async recordFailedModelStep(step: NewModelStep): Promise<number> {
+    const stepNo = await this.#reserveSteps(1);
+    await this.#insertModelStep(stepNo, step);
+    return stepNo;
+  }
+
+  /** Tool steps are numbered in call order right after the model step, so steps read in the order the model asked. */
+  async recordModelTurn(
+    step: NewModelStep,
+    message: Extract<StoredMessage, { role: 'assistant' }>['content'],
+    toolSteps: NewToolStep[],
+  ): Promise<{ stepNo: number; messageIdx: number; toolStepNos: number[] }> {
+    const id = this.#id;
+    const stepNo = await this.#reserveSteps(1 + toolSteps.length);
+    await this.#insertModelStep(stepNo, step);
+    await this.#db.query(
+      'UPDATE executions SET input_tokens = input_tokens + $2, output_tokens = output_tokens + $3, step_count = step_count + 1 WHERE id = $1',
+      [id, step.inputTokens, step.outputTokens],
+    );
+    const { rows } = await this.#db.query<{ idx: number }>(
+      `INSERT INTO execution_messages (execution_id, idx, role, content)
+       SELECT $1, coalesce(max(idx), -1) + 1, 'assistant', $2 FROM execution_messages WHERE execution_id = $1 RETURNING idx`,
+      [id, toStoredJson(message)],
+    );
+    const toolStepNos = toolSteps.map((_, i) => stepNo + 1 + i);
+    for (const [i, t] of toolSteps.entries()) {
+      await this.#db.query(
+        `INSERT INTO execution_steps (execution_id, step_no, kind, tool_name, tool_call_id, input) VALUES ($1, $2, 'tool', $3, $4, $5)`,
+        [id, toolStepNos[i], t.toolName, t.toolCallId, toStoredJson(t.input)],
+      );
+    }
+    return { stepNo, messageIdx: rows[0]!.idx, toolStepNos };
+  }
+
+  async #insertModelStep(stepNo: number, s: NewModelStep): Promise<void> {
+    await this.#db.query(
+      `INSERT INTO execution_steps (execution_id, step_no, kind, provider, model, input, output, error, input_tokens, output_tokens,
+         latency_ms, started_at, finished_at)
+       VALUES ($1, $2, 'model', $3, $4, $5, $6, $7, $8, $9, $10, $11, date_trunc('milliseconds', clock_timestamp()))`,
+      [
+        this.#id,
+        stepNo,
+        s.provider,
+        s.model,
+        toStoredJson(s.input),
+        json(s.output),
+        json(s.error),
+        s.inputTokens,
+        s.outputTokens,
+        s.latencyMs,
+        s.startedAt,
+      ],
+    );
+  }
+
+  /** A retried task overwrites its own earlier message at the reserved index. */
+  async recordToolResult(
+    stepNo: number,
+    messageIdx: number,
+    result: ToolStepResult,
+    message: Extract<StoredMessage, { role: 'tool' }>['content'],
+  ): Promise<void> {
+    await this.#db.query(
+      `UPDATE execution_steps SET output = $3, output_ref = $4, error = $5, latency_ms = $6, started_at = $7,
+         finished_at = date_trunc('milliseconds', clock_timestamp())
+       WHERE execution_id = $1 AND step_no = $2`,
+      [this.#id, stepNo, json(result.output), result.outputRef, json(result.error), result.latencyMs, result.startedAt],
+    );
+    await this.#db.query(
+      `INSERT INTO execution_messages (execution_id, idx, role, content) VALUES ($1, $2, 'tool', $3)
+       ON CONFLICT (execution_id, idx) DO UPDATE SET content = EXCLUDED.content`,
+      [this.#id, messageIdx, toStoredJson(message)],
+    );
+  }
+
+  async waitForApproval(token: string, call: PendingToolCall): Promise<boolean> {
+    const { rowCount } = await this.#db.query(
+      `UPDATE executions SET status = 'waiting_approval', pending_task_token = $2, pending_tool_call = $3
+       WHERE id = $1 AND status IN ('running', 'waiting_approval')`,
+      [this.#id, token, toStoredJson(call)],
+    );
+    return rowCount === 1;
+  }
+
+  async emit(events: NewChannelEvent[]): Promise<void> {
+    this.stored.push(...(await this.#events.store(this.execution.tenantId, executionChannelName(this.#id), events)));
   }
 }

@@ -1,6 +1,7 @@
 /** What an execution is, apart from storage, HTTP and Step Functions. */
-import type { ImageMediaType, ModelProviderName } from '../models/model.types.ts';
+import type { NewChannelEvent } from '#shared/channel-events.ts';
 import { newId } from '#shared/ids.ts';
+import type { ImageMediaType, ModelProviderName } from '../models/model.types.ts';
 
 export const newExecutionId = (): string => newId('exe');
 
@@ -145,6 +146,38 @@ export interface ToolStepResult {
   startedAt: Date;
 }
 
+/**
+ * The writes of one unit of work on an execution (see `ExecutionRepository.whileActive`): the records a task
+ * makes and the events that tell subscribers about them, committed together or not at all.
+ */
+export interface ExecutionWriter {
+  /** The execution as it stands at the start of the unit; no other unit writes to it until this one is over. */
+  readonly execution: ExecutionRecord;
+  /** queued -> running; false when it was not queued (a retried task). */
+  markRunning(): Promise<boolean>;
+  /** Ends the execution. Emit its terminal event in the same unit: it is then, for certain, the last event. */
+  finish(status: 'succeeded' | 'failed' | 'cancelled', fields: { output?: unknown; error?: ExecutionError }): Promise<void>;
+  /** A model call that failed (it will be retried or end the run): recorded for the steps list. */
+  recordFailedModelStep(step: NewModelStep): Promise<number>;
+  /** A model turn: its step, the usage, the assistant message, and a pending step per tool call (in call order). */
+  recordModelTurn(
+    step: NewModelStep,
+    message: Extract<StoredMessage, { role: 'assistant' }>['content'],
+    toolSteps: NewToolStep[],
+  ): Promise<{ stepNo: number; messageIdx: number; toolStepNos: number[] }>;
+  /** The tool's result and its message, at the index CallModel reserved. */
+  recordToolResult(
+    stepNo: number,
+    messageIdx: number,
+    result: ToolStepResult,
+    message: Extract<StoredMessage, { role: 'tool' }>['content'],
+  ): Promise<void>;
+  /** Parks the run: the token that resumes it and the call a human must decide on; false unless running or waiting. */
+  waitForApproval(token: string, call: PendingToolCall): Promise<boolean>;
+  /** Appends events to the channel `execution:<id>` with the unit's writes; live subscribers get them once it commits. */
+  emit(events: NewChannelEvent[]): Promise<void>;
+}
+
 /** The storage port of executions, their steps, messages and approvals (PostgreSQL in execution.repository.ts). */
 export interface ExecutionRepository {
   /** The agent's current version, unless deleted. */
@@ -157,57 +190,30 @@ export interface ExecutionRepository {
   ): Promise<{ execution: ExecutionRecord; created: true } | { execution: ExecutionRecord; created: false; fingerprint: string | null }>;
   setStateMachineExecution(id: string, arn: string): Promise<void>;
   find(tenantId: string, id: string): Promise<ExecutionRecord | undefined>;
-  /** queued -> running; false when it was not queued (a retried task, or cancelled meanwhile). */
-  markRunning(id: string): Promise<boolean>;
-  /** Sets a terminal status unless one is set already; false when it was. */
-  finish(id: string, status: 'succeeded' | 'failed' | 'cancelled', fields: { output?: unknown; error?: ExecutionError }): Promise<boolean>;
-  /** A model call that failed (it will be retried or end the run): recorded for the steps list. */
-  recordFailedModelStep(id: string, step: NewModelStep): Promise<number>;
-  /** A model turn: its step, the assistant message, and a pending step per tool call it asked for (in call order). */
-  recordModelTurn(
-    id: string,
-    step: NewModelStep,
-    message: Extract<StoredMessage, { role: 'assistant' }>['content'],
-    toolSteps: NewToolStep[],
-  ): Promise<{ stepNo: number; messageIdx: number; toolStepNos: number[] }>;
+  /**
+   * Runs `write` as one unit of work on the execution, unless it has ended (a terminal status): then nothing
+   * runs and the answer is `undefined`. Units on one execution run one at a time (PostgreSQL: a transaction
+   * holding its row), and every write to a run goes through one, so nothing, record or event, is written after
+   * the event that ended it, and no record is stored without its events or the other way round.
+   */
+  whileActive<T>(tenantId: string, id: string, write: (writer: ExecutionWriter) => Promise<T>): Promise<T | undefined>;
+  /** True once a cancel was asked for or the execution ended: a task under way stops its model or tool call. */
+  stopRequested(id: string): Promise<boolean>;
   step(id: string, stepNo: number): Promise<StepRecord | undefined>;
-  /** The tool's result and its message (at the index CallModel reserved), in one transaction. */
-  recordToolResult(
-    id: string,
-    stepNo: number,
-    messageIdx: number,
-    result: ToolStepResult,
-    message: Extract<StoredMessage, { role: 'tool' }>['content'],
-  ): Promise<void>;
   messages(id: string): Promise<StoredMessage[]>;
   listSteps(tenantId: string, id: string, afterStepNo: number, limit: number): Promise<StepRecord[]>;
   /** Tool calls of the latest turn that need a decision and have none yet, in call order. */
   undecidedCalls(id: string, needsApproval: (toolName: string) => boolean): Promise<Array<{ toolCallId: string; name: string; arguments: unknown }>>;
-  /** Parks the run: the token that resumes it and the call a human must decide on. */
-  waitForApproval(id: string, token: string, call: PendingToolCall): Promise<boolean>;
   decide(
     tenantId: string,
     id: string,
     decision: { approved: boolean; decidedBy: string; comment?: string },
   ): Promise<{ token: string; call: PendingToolCall } | undefined>;
   approval(id: string, toolCallId: string): Promise<{ approved: boolean; decidedBy: string; comment: string | null } | undefined>;
-  /** Marks a cancel request (the run's tasks check it) and the terminal status; false when already finished. */
-  requestCancel(tenantId: string, id: string): Promise<boolean>;
 }
 
 /** What the agent loop's tasks use of the store. */
 export type AgentLoopStore = Pick<
   ExecutionRepository,
-  | 'find'
-  | 'agentVersion'
-  | 'markRunning'
-  | 'messages'
-  | 'recordFailedModelStep'
-  | 'recordModelTurn'
-  | 'finish'
-  | 'step'
-  | 'approval'
-  | 'recordToolResult'
-  | 'undecidedCalls'
-  | 'waitForApproval'
+  'find' | 'agentVersion' | 'whileActive' | 'stopRequested' | 'messages' | 'step' | 'approval' | 'undecidedCalls'
 >;

@@ -13,7 +13,6 @@ import { files, fileStorage } from '../files/files.composition.ts';
 import { confirmUpload } from '../files/file.service.ts';
 import { toolRunner } from '../tools/tools.composition.ts';
 import { executionChannelKind } from './execution-channel.ts';
-import { channelExecutionEvents } from './execution-events.ts';
 import { PgExecutionRepository } from './execution.repository.ts';
 import type { ExecutionRepository } from './execution.ts';
 import { ExecutionsService, type Orchestrator } from './executions.service.ts';
@@ -69,7 +68,8 @@ export const stepFunctionsOrchestrator = (client: SFNClient, machineArn: () => s
   },
 });
 
-export const repository = async (): Promise<ExecutionRepository> => new PgExecutionRepository(await getPool());
+/** The store of executions; the events its units commit go to live subscribers through the fan-out above. */
+export const repository = async (): Promise<ExecutionRepository> => new PgExecutionRepository(await getPool(), (await executionEventStore()).fanout);
 
 let service: Promise<ExecutionsService> | undefined;
 export const executionsService = (): Promise<ExecutionsService> => {
@@ -78,7 +78,6 @@ export const executionsService = (): Promise<ExecutionsService> => {
     return new ExecutionsService({
       repo: await repository(),
       orchestrator: stepFunctionsOrchestrator(sfnClient(), stateMachineArn),
-      events: channelExecutionEvents(store),
       eventReader: store,
       needsApproval: (name) => toolRunner().needsApproval(name),
       confirmUploads: async (tenantId, fileIds) => {

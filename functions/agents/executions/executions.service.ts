@@ -11,7 +11,6 @@ import * as z from 'zod';
 import type { ImageMediaType } from '../models/model.types.ts';
 import type { ExecutionStepView, ExecutionView } from '../executions.contracts.ts';
 import { executionChannelName } from './execution-channel.ts';
-import type { ExecutionEvents } from './execution-events.ts';
 import type { ExecutionRepository } from './execution.ts';
 import { isTerminal, newExecutionId, type ExecutionRecord, type ImageRef, type StepRecord } from './execution.ts';
 import { MAX_IMAGE_BYTES } from './agent-loop.service.ts';
@@ -31,7 +30,6 @@ export interface EventReader {
 export interface ExecutionsDeps {
   repo: ExecutionRepository;
   orchestrator: Orchestrator;
-  events: ExecutionEvents;
   eventReader: EventReader;
   /** Whether a tool pauses for a decision (the tool runner's answer). */
   needsApproval: (toolName: string) => boolean;
@@ -188,10 +186,14 @@ export class ExecutionsService {
     const before = await this.#d.repo.find(principal.tenantId, id);
     if (!before) throw notFound(id);
     if (before.status !== 'cancelled' && isTerminal(before.status)) throw new ConflictError(`Execution ${id} already ${before.status}`);
-    if (await this.#d.repo.requestCancel(principal.tenantId, id)) {
-      if (before.sfnExecutionArn) await this.#d.orchestrator.stop(before.sfnExecutionArn, `Cancelled by ${principal.userId}`);
-      await this.#d.events.emit(principal.tenantId, id, [{ kind: 'execution.cancelled', data: { by: principal.userId } }]);
-    }
+    // The status and its event commit together, after every write a task had under way and before any it
+    // tries next: `execution.cancelled` is the run's last event. The tasks themselves see the cancel and stop.
+    const cancelled = await this.#d.repo.whileActive(principal.tenantId, id, async (w) => {
+      await w.finish('cancelled', {});
+      await w.emit([{ kind: 'execution.cancelled', data: { by: principal.userId } }]);
+      return true;
+    });
+    if (cancelled && before.sfnExecutionArn) await this.#d.orchestrator.stop(before.sfnExecutionArn, `Cancelled by ${principal.userId}`);
     const after = (await this.#d.repo.find(principal.tenantId, id))!;
     if (after.status !== 'cancelled') throw new ConflictError(`Execution ${id} already ${after.status}`);
     return toView(after);

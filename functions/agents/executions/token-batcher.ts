@@ -2,15 +2,22 @@
  * Model tokens arrive one fragment at a time; one event per fragment would cost a database write (and a
  * WebSocket push per subscriber) each. The batcher collects fragments and flushes them as one
  * `execution.token` event every `intervalMs` or once `maxChars` are waiting, whichever comes first.
- * Flushes run one after another, so batches keep their order.
+ *
+ * One flush runs at a time and takes everything buffered when it starts, so batches keep their order. A flush
+ * that fails (the database restarting) puts its text back in front and is tried again after a backoff; what
+ * is still unpublished when the call ends is handed back by `close()`, and the caller stores it with the
+ * turn's own records, so a short outage loses no text.
  */
 export interface TokenBatcherOptions {
   intervalMs?: number;
   maxChars?: number;
-  /** Publishes one batch; failures are reported to `onError`, never thrown into the model stream. */
+  /** Publishes one batch. A rejection keeps the text for the next try; it is reported to `onError`. */
   flush: (text: string) => Promise<void>;
   onError?: (error: unknown) => void;
 }
+
+/** The longest wait before a failed batch is tried again. */
+const MAX_RETRY_MS = 2_000;
 
 export class TokenBatcher {
   readonly #intervalMs: number;
@@ -20,6 +27,8 @@ export class TokenBatcher {
   #buffer = '';
   #timer: NodeJS.Timeout | undefined;
   #chain: Promise<void> = Promise.resolve();
+  #failures = 0;
+  #closed = false;
 
   constructor(options: TokenBatcherOptions) {
     this.#intervalMs = options.intervalMs ?? 100;
@@ -29,24 +38,57 @@ export class TokenBatcher {
   }
 
   push(text: string): void {
-    if (text === '') return;
+    if (text === '' || this.#closed) return;
     this.#buffer += text;
-    if (this.#buffer.length >= this.#maxChars) this.#send();
-    else this.#timer ??= setTimeout(() => this.#send(), this.#intervalMs);
+    // While batches fail, text piles up for the retry instead of hammering the store.
+    if (this.#buffer.length >= this.#maxChars && this.#failures === 0) this.#send();
+    else this.#arm(this.#intervalMs);
   }
 
-  /** Sends what is left and waits until every batch is published. */
-  async close(): Promise<void> {
-    this.#send();
+  /** Stops batching, waits for the batch under way, and returns the text no batch published (the caller stores it). */
+  async close(): Promise<string> {
+    this.#stop();
     await this.#chain;
+    const rest = this.#buffer;
+    this.#buffer = '';
+    return rest;
+  }
+
+  /** Stops batching and drops what is buffered (the call was stopped; its text must not be published). */
+  async discard(): Promise<void> {
+    this.#stop();
+    this.#buffer = '';
+    await this.#chain;
+    this.#buffer = '';
+  }
+
+  #stop(): void {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #arm(ms: number): void {
+    if (this.#closed) return;
+    this.#timer ??= setTimeout(() => this.#send(), ms);
   }
 
   #send(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#buffer === '') return;
-    const text = this.#buffer;
-    this.#buffer = '';
-    this.#chain = this.#chain.then(() => this.#flush(text)).catch(this.#onError);
+    this.#chain = this.#chain.then(async () => {
+      if (this.#closed || this.#buffer === '') return;
+      const text = this.#buffer;
+      this.#buffer = '';
+      try {
+        await this.#flush(text);
+        this.#failures = 0;
+      } catch (error) {
+        this.#buffer = text + this.#buffer;
+        this.#failures += 1;
+        this.#onError(error);
+        this.#arm(Math.min(MAX_RETRY_MS, this.#intervalMs * 2 ** this.#failures));
+      }
+    });
   }
 }

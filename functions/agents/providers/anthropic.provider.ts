@@ -77,7 +77,13 @@ export class AnthropicProvider implements ModelProvider {
       options,
       stopReasons: STOP_REASONS,
       sdk: Anthropic,
-      open: (signal, timeout) => this.#client.messages.create(toAnthropicParams(request, this.#defaultMaxTokens), { signal, timeout }),
+      finishMarker: 'message_stop',
+      open: async (signal, timeout) => {
+        const { data, response } = await this.#client.messages
+          .create(toAnthropicParams(request, this.#defaultMaxTokens), { signal, timeout })
+          .withResponse();
+        return { stream: data, response };
+      },
       assemble,
     });
   }
@@ -128,9 +134,8 @@ const assemble = async (stream: AsyncIterable<RawMessageStreamEvent>, onToken: G
         break;
     }
   }
-  if (!completed) throw new Error('the stream ended before message_stop');
   const toolCalls = [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call);
-  return { text, toolCalls, usage, stopReason, model };
+  return { finished: completed, text, toolCalls, usage, stopReason, model };
 };
 
 const toAnthropicParams = (request: ModelRequest, defaultMaxTokens: number): MessageCreateParamsStreaming => {

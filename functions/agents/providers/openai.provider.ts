@@ -70,7 +70,11 @@ export class OpenAIProvider implements ModelProvider {
       options,
       stopReasons: STOP_REASONS,
       sdk: OpenAI,
-      open: (signal, timeout) => this.#client.chat.completions.create(toOpenAIParams(request), { signal, timeout }),
+      finishMarker: 'finish_reason',
+      open: async (signal, timeout) => {
+        const { data, response } = await this.#client.chat.completions.create(toOpenAIParams(request), { signal, timeout }).withResponse();
+        return { stream: data, response };
+      },
       assemble,
     });
   }
@@ -105,6 +109,8 @@ const assemble = async (stream: AsyncIterable<ChatCompletionChunk>, onToken: Gen
     }
     if (choice.finish_reason) stopReason = choice.finish_reason;
   }
+  // The SDK ends its iterator quietly both at `[DONE]` and when the body just stops, and a JSON body gives it
+  // no events at all: the choice's finish_reason is the marker that the answer is whole.
   const toolCalls = [...calls.entries()]
     .sort(([a], [b]) => a - b)
     .map(([index, call]) => ({
@@ -112,7 +118,7 @@ const assemble = async (stream: AsyncIterable<ChatCompletionChunk>, onToken: Gen
       // Some OpenAI-compatible servers omit ids; the conversation still needs one to pair results.
       id: call.id || `call_${index}`,
     }));
-  return { text, toolCalls, usage, stopReason, model };
+  return { finished: stopReason !== null, text, toolCalls, usage, stopReason, model };
 };
 
 const toOpenAIParams = (request: ModelRequest): ChatCompletionCreateParamsStreaming => ({

@@ -94,12 +94,23 @@ export const startDeadline = (timeoutMs: number, callerSignal?: AbortSignal): De
   const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
   return {
     signal,
-    reason: () => (timeout.aborted ? `no complete answer within ${timeoutMs} ms` : 'the model call was aborted by the caller'),
+    reason: () => {
+      if (timeout.aborted) return `no complete answer within ${timeoutMs} ms`;
+      // The caller's own deadline (the task's time running out) is a timeout too, not a cancellation.
+      if ((callerSignal?.reason as Error | undefined)?.name === 'TimeoutError') return 'no complete answer before the task ran out of time';
+      return 'the model call was aborted by the caller';
+    },
   };
 };
 
 /** One streamed answer, as each adapter assembles it from its provider's events. */
 export interface AssembledTurn {
+  /**
+   * Whether the stream carried its provider's finish marker. A stream that ends without it (a connection cut
+   * short, a proxy that gave up, a plain JSON body answering the streaming request) is a broken stream, never
+   * a complete answer: what arrived may be any prefix of the real one, or nothing.
+   */
+  finished: boolean;
   text: string;
   toolCalls: ToolCallRequest[];
   usage: { inputTokens: number; outputTokens: number };
@@ -121,9 +132,21 @@ export interface TurnSpec<Stream> {
   options: GenerateOptions;
   stopReasons: Record<string, StopReason>;
   sdk: SdkErrors;
-  open: (signal: AbortSignal, timeoutMs: number) => Promise<Stream>;
+  /** What ends a complete stream of this provider, for the broken-stream message (`finish_reason`, `message_stop`). */
+  finishMarker: string;
+  /** Opens the stream; `response` is the HTTP response it reads (its content type tells an event stream from plain JSON). */
+  open: (signal: AbortSignal, timeoutMs: number) => Promise<{ stream: Stream; response: Pick<Response, 'headers'> }>;
   assemble: (stream: Stream, onToken: GenerateOptions['onToken']) => Promise<AssembledTurn>;
 }
+
+/** Why a stream that ended without its finish marker is not an answer, in words an operator can act on. */
+export const brokenStreamReason = (finishMarker: string, contentType: string | null): string => {
+  const type = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (type && type !== 'text/event-stream') {
+    return `broken response stream: the streaming request was answered with ${type}, not an event stream (no ${finishMarker})`;
+  }
+  return `broken response stream: it ended before its finish marker (${finishMarker}), so the answer is truncated`;
+};
 
 /** Runs one streamed model call under the whole-call deadline and maps every failure to a model error. */
 export const runTurn = async <Stream>(spec: TurnSpec<Stream>): Promise<ModelResponse> => {
@@ -132,10 +155,12 @@ export const runTurn = async <Stream>(spec: TurnSpec<Stream>): Promise<ModelResp
   const deadline = startDeadline(timeoutMs, spec.options.signal);
   let streaming = false;
   try {
-    const stream = await spec.open(deadline.signal, timeoutMs);
+    const { stream, response } = await spec.open(deadline.signal, timeoutMs);
     streaming = true;
     const turn = await spec.assemble(stream, spec.options.onToken);
     if (deadline.signal.aborted) throw new ModelTimeoutError(spec.provider, deadline.reason());
+    // Retried by the state machine like any other broken stream (ModelUnavailableError), never stored as an answer.
+    if (!turn.finished) throw new ModelUnavailableError(spec.provider, brokenStreamReason(spec.finishMarker, response.headers.get('content-type')));
     return {
       text: turn.text,
       toolCalls: turn.toolCalls.map(parseToolCall),

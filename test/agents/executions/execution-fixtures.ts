@@ -3,13 +3,19 @@
  * rows written as that route writes them), uploaded images, other tenants, and polling an execution.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { expect } from 'vitest';
 import { agentsManifest } from '#functions/agents/agents.manifest.ts';
+import { flatManifest } from '#functions/manifest.ts';
+import type { FlatManifest, FunctionSpec } from '#shared/manifest.types.ts';
+import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from '../../../local/runtime.ts';
 import type { TestRuntime } from '../../support/runtime.ts';
 import { startScriptedModelServer, type ScriptedModelServer } from '../../model-server/scripted-model-server.ts';
-import { startTestRuntime } from '../../support/runtime.ts';
+import { fetchJson, mintJwt, openWebSocket, startTestRuntime } from '../../support/runtime.ts';
 
 // 1x1 transparent PNG.
 export const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
@@ -23,17 +29,35 @@ export interface Harness {
   stop: () => Promise<void>;
 }
 
-export const startHarness = async (): Promise<Harness> => {
+export interface HarnessOptions {
+  /**
+   * The runtime starts and owns its PostgreSQL, with its data (PostgreSQL, DynamoDB, S3) in a folder of its
+   * own that persists across restarts as `npm start`'s does: what a test needs to restart them (`rt.restart`).
+   * Costs one initdb (about 2 s). Default: a database on the test run's shared PostgreSQL.
+   */
+  ownServices?: boolean;
+  /** Lambda timeouts (seconds) by function name, instead of the manifest's (the state machine's task timeouts follow). */
+  timeouts?: Record<string, number>;
+  /** More environment for the handlers. */
+  env?: Record<string, string>;
+}
+
+export const startHarness = async (options: HarnessOptions = {}): Promise<Harness> => {
   const models = await startScriptedModelServer();
-  const rt = await startTestRuntime({
-    env: {
-      OPENAI_BASE_URL: models.openaiBaseURL,
-      ANTHROPIC_BASE_URL: models.anthropicBaseURL,
-      OPENAI_API_KEY: 'test-openai-key',
-      ANTHROPIC_API_KEY: 'test-anthropic-key',
-    },
-  });
+  const env = {
+    OPENAI_BASE_URL: models.openaiBaseURL,
+    ANTHROPIC_BASE_URL: models.anthropicBaseURL,
+    OPENAI_API_KEY: 'test-openai-key',
+    ANTHROPIC_API_KEY: 'test-anthropic-key',
+    ...options.env,
+  };
+  const manifest = options.timeouts ? withTimeouts(flatManifest, options.timeouts) : undefined;
+  const rt = options.ownServices
+    ? await startOwnRuntime({ env, ...(manifest && { manifest }) })
+    : await startTestRuntime({ env, ...(manifest && { manifest }) });
   const db = new pg.Pool({ connectionString: rt.databaseUrl, max: 2 });
+  // The test's own connections see the restarts too; they just reconnect on the next query.
+  db.on('error', () => undefined);
   const admin = await rt.mintJwt({ sub: 'user-admin', roles: ['admin'] });
   return {
     rt,
@@ -44,6 +68,40 @@ export const startHarness = async (): Promise<Harness> => {
       await db.end();
       await rt.stop();
       await models.close();
+    },
+  };
+};
+
+const withTimeouts = (manifest: FlatManifest, timeouts: Record<string, number>): FlatManifest => {
+  const apply = (f: FunctionSpec): FunctionSpec => (timeouts[f.name] === undefined ? f : { ...f, timeoutSeconds: timeouts[f.name] });
+  return { ...manifest, functions: manifest.functions.map(apply), systemFunctions: manifest.systemFunctions.map(apply) };
+};
+
+/** A runtime that starts its own PostgreSQL in a temporary data folder (kept across restarts, removed on stop). */
+const startOwnRuntime = async (options: Pick<LocalRuntimeOptions, 'env' | 'manifest'>): Promise<TestRuntime> => {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'mls-faults-'));
+  let runtime: LocalRuntime;
+  try {
+    // No scheduled functions: nothing but the test's own runs touches the services it restarts.
+    runtime = await startLocalRuntime({ quiet: true, ports: { rest: 0, ws: 0 }, dataDir, ephemeral: false, scheduler: false, ...options });
+  } catch (error) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    ...runtime,
+    databaseUrl: runtime.env.DATABASE_URL!,
+    stop: async () => {
+      await runtime.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+    fetchJson: (p, init) => fetchJson(`${runtime.restUrl}${p}`, init),
+    mintJwt: (claims) => mintJwt(runtime.jwtSecret, claims),
+    connect: (token, query = {}) => {
+      const url = new URL(runtime.wsUrl);
+      if (token !== undefined) url.searchParams.set('token', token);
+      for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+      return openWebSocket(url.toString());
     },
   };
 };

@@ -9,7 +9,7 @@ import { ModelRequestError, ModelThrottledError, ModelTimeoutError, ModelUnavail
 import type { ModelMessage, ModelProvider, ToolDefinition } from '#functions/agents/models/model.types.ts';
 import { AnthropicProvider } from '#functions/agents/providers/anthropic.provider.ts';
 import { OpenAIProvider } from '#functions/agents/providers/openai.provider.ts';
-import { startScriptedModelServer, type ScriptedModelServer } from '../../model-server/scripted-model-server.ts';
+import { startScriptedModelServer, type ScriptedModelServer, type ScriptedTurn } from '../../model-server/scripted-model-server.ts';
 
 // 1x1 transparent PNG.
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
@@ -309,6 +309,39 @@ describe.each(providers)('$name provider', ({ name, model, env, baseURL, build, 
 
     expect(error).toBeInstanceOf(ModelTimeoutError);
     expect((error as Error).message).toContain('aborted');
+  });
+
+  // Regression (issue 11): the OpenAI adapter took a stream without its finish marker, or a JSON body answering
+  // the streaming request, as a complete (truncated or empty) answer.
+  it.each<[string, ScriptedTurn, RegExp]>([
+    [
+      'ends without its finish marker',
+      { text: 'The answer is 4', tokens: ['The', ' answer', ' is', ' 4'], truncate: true },
+      /ended before its finish marker/,
+    ],
+    [
+      'ends without its finish marker after a tool call',
+      { toolCalls: [{ name: 'calculator', arguments: { expression: '2+2' } }], truncate: true },
+      /ended before its finish marker/,
+    ],
+    [
+      'is plain JSON instead of an event stream',
+      { text: 'The answer is 4', nonStream: true },
+      /answered with application\/json, not an event stream/,
+    ],
+    ['carries a frame that is not JSON', { text: 'The answer', malformedFrame: true }, /broke|JSON/],
+  ])('takes a response that %s as a broken stream: ModelUnavailableError, nothing returned', async (_case, turn, reason) => {
+    server.script([turn]);
+    const tokens: string[] = [];
+
+    const error = await build()
+      .generate({ model, messages: ask('2+2?'), tools }, { onToken: (t) => tokens.push(t) })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ModelUnavailableError);
+    expect(error).toMatchObject({ name: 'ModelUnavailableError', retryable: true, provider: name });
+    expect((error as Error).message).toMatch(reason);
+    expect(server.requests[0]?.body.stream).toBe(true);
   });
 
   it('returns malformed tool-call JSON as a tool call with a parseError instead of throwing', async () => {

@@ -119,6 +119,12 @@ describe('runToolCall', () => {
     expect(await slow.runToolCall(call('hang', {}), context({ signal: controller.signal }))).toMatchObject({ ok: false, error: { type: 'aborted' } });
   });
 
+  it("tells the task's deadline (a timeout signal) from a stopped execution", async () => {
+    const slow = createToolRunner([{ ...hang, timeoutMs: 60_000 }]);
+    const result = await slow.runToolCall(call('hang', {}), context({ signal: AbortSignal.timeout(20) }));
+    expect(result).toMatchObject({ ok: false, error: { type: 'timeout', message: 'hang did not finish before the task ran out of time.' } });
+  });
+
   it('reports output that is not JSON instead of throwing', async () => {
     const result = await runner.runToolCall(call('bigint', {}), context());
     expect(result).toMatchObject({ ok: false, error: { type: 'invalid_output' } });

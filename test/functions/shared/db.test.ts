@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createSecretPool, transaction, type DbSecret, type DbSecretReader } from '#shared/db.ts';
+import { createSecretPool, isConnectionFailure, transaction, type DbSecret, type DbSecretReader } from '#shared/db.ts';
 
 const admin = new URL(inject('databaseUrl'));
 const role = `h11_rotation_${randomBytes(4).toString('hex')}`;
@@ -95,5 +95,42 @@ describe('a pool built from the database secret', () => {
     expect(store.forcedReads).toBe(1);
     await expect(pool.connect()).rejects.toMatchObject({ code: '28P01' });
     expect(store.forcedReads).toBe(2);
+  });
+});
+
+describe('isConnectionFailure: what pg throws when the server is not there or goes away', () => {
+  const errorOf = (p: Promise<unknown>) =>
+    p.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+  it('is true for a refused connection and for a connection ended under a query, false for a refused query', async () => {
+    const closed = new URL(admin.href);
+    closed.port = '9';
+    const refused = new pg.Client({ connectionString: closed.href, connectionTimeoutMillis: 2_000 });
+    expect(isConnectionFailure(await errorOf(refused.connect()))).toBe(true);
+
+    // The server ends a backend the way a shutdown or failover does (admin_shutdown, 57P01).
+    const victim = new pg.Client({ connectionString: admin.href });
+    victim.on('error', () => undefined);
+    await victim.connect();
+    const pid = (await victim.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const running = errorOf(victim.query('SELECT pg_sleep(10)'));
+    await adminQuery(`SELECT pg_terminate_backend(${pid})`);
+    expect(isConnectionFailure(await running)).toBe(true);
+    // The client is dead afterwards: the next query on it fails the same way.
+    expect(isConnectionFailure(await errorOf(victim.query('SELECT 1')))).toBe(true);
+
+    const fine = new pg.Client({ connectionString: admin.href });
+    await fine.connect();
+    try {
+      expect(isConnectionFailure(await errorOf(fine.query('SELEC 1')))).toBe(false);
+      expect(isConnectionFailure(await errorOf(fine.query('SELECT 1/0')))).toBe(false);
+    } finally {
+      await fine.end();
+    }
+    expect(isConnectionFailure(new Error('something else'))).toBe(false);
+    expect(isConnectionFailure(undefined)).toBe(false);
   });
 });

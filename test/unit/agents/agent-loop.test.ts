@@ -61,11 +61,12 @@ const makeTools = () => {
 interface SetupOptions extends SeedOptions {
   turns?: ScriptedTurn[];
   configured?: boolean;
+  stopPollMs?: number;
 }
 
 const setup = (options: SetupOptions = {}) => {
-  const store = new InMemoryExecutionStore();
   const events = new RecordingEvents();
+  const store = new InMemoryExecutionStore(events);
   const files = new InMemoryFiles();
   const { runner, runs } = makeTools();
   const seeded = store.seed({ ...options, execution: { status: 'running', ...options.execution } });
@@ -73,7 +74,6 @@ const setup = (options: SetupOptions = {}) => {
   const model = new ScriptedModel(provider, options.turns);
   const loop = new AgentLoop({
     repo: store,
-    events,
     providers: (name) => {
       if (name !== provider) throw new Error(`the loop asked for ${name}, the agent uses ${provider}`);
       return model;
@@ -81,6 +81,7 @@ const setup = (options: SetupOptions = {}) => {
     providerConfigured: () => options.configured ?? true,
     tools: runner,
     files,
+    stopPollMs: options.stopPollMs ?? 5,
   });
   const input: TaskInput = { executionId: seeded.executionId, tenantId: seeded.tenantId };
   const id = seeded.executionId;
@@ -289,7 +290,7 @@ describe('callModel: the step limit', () => {
 
     expect(await t.loop.callModel(t.input)).toEqual({ next: 'end', toolCalls: [] });
     expect(t.execution()).toMatchObject({ status: 'cancelled', error: null });
-    expect(t.events.emitted).toEqual([]);
+    expect(t.events.kinds()).toEqual(['execution.cancelled']);
   });
 });
 
@@ -313,20 +314,36 @@ describe('cancel', () => {
     const t = setup({ turns: [{ text: 'never sent' }] });
     await cancel(t);
     const before = t.execution();
+    const events = t.events.emitted.length;
 
     const turn = await t.loop.callModel(t.input);
 
     expect(turn).toEqual({ next: 'end', toolCalls: [] });
     expect(t.model.requests).toEqual([]);
     expect(t.store.allSteps(t.id)).toEqual([]);
-    expect(t.events.emitted).toEqual([]);
+    expect(t.events.emitted).toHaveLength(events);
     expect(t.execution().status).toBe(before.status);
   });
 
-  it.each(cancels)('records an aborted result for a pending call instead of running the tool once %s', async (_how, cancel) => {
+  it('does not run a pending call once cancelled, and records nothing after the cancelled event', async () => {
     const t = setup({ agent: { tools: ['lookup'] }, turns: [{ toolCalls: [toolCall('c1', 'lookup', { query: 'a' })] }] });
     const turn = await t.loop.callModel(t.input);
-    await cancel(t);
+    await t.store.requestCancel(t.input.tenantId, t.id);
+    const steps = t.store.allSteps(t.id);
+
+    const result = await t.loop.runTool({ ...t.input, call: turn.toolCalls[0]! }, new AbortController().signal);
+
+    expect(result).toEqual({ ok: false });
+    expect(t.runs).toEqual([]);
+    expect(t.store.allSteps(t.id)).toEqual(steps);
+    expect(t.store.storedMessages(t.id)).toHaveLength(2);
+    expect(t.events.kinds().at(-1)).toBe('execution.cancelled');
+  });
+
+  it('records an aborted result for a pending call when only the request time says cancelled', async () => {
+    const t = setup({ agent: { tools: ['lookup'] }, turns: [{ toolCalls: [toolCall('c1', 'lookup', { query: 'a' })] }] });
+    const turn = await t.loop.callModel(t.input);
+    t.store.flagCancelRequested(t.id);
 
     const result = await t.loop.runTool({ ...t.input, call: turn.toolCalls[0]! }, new AbortController().signal);
 
@@ -338,6 +355,104 @@ describe('cancel', () => {
       content: { toolCallId: 'c1', isError: true, text: expect.stringContaining('"aborted"') },
     });
     expect(t.events.ofKind('execution.tool_result')[0]!.data).toMatchObject({ toolCallId: 'c1', ok: false, error: { type: 'aborted' } });
+  });
+
+  // Regression (issue 11): a cancel did not stop a model call already in flight; its tokens, step and usage
+  // were still recorded after `execution.cancelled`.
+  it('aborts a model call in flight when the run is cancelled: no token, step or usage after the cancelled event', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const t = setup({ turns: [{ text: 'A long answer that is still streaming', until: held, usage: { inputTokens: 50, outputTokens: 40 } }] });
+
+    const call = t.loop.callModel(t.input);
+    await t.store.requestCancel(t.input.tenantId, t.id);
+    const turn = await call;
+    release();
+
+    expect(turn).toEqual({ next: 'end', toolCalls: [] });
+    expect(t.execution()).toMatchObject({ status: 'cancelled', output: null, inputTokens: 0, outputTokens: 0, stepCount: 0 });
+    expect(t.store.allSteps(t.id)).toEqual([]);
+    expect(t.store.storedMessages(t.id)).toHaveLength(1);
+    expect(t.events.kinds()).toEqual(['execution.cancelled']);
+  });
+
+  it('writes nothing for a tool call that was running when the run was cancelled', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const t = setup({ agent: { tools: ['lookup'] }, turns: [{ toolCalls: [toolCall('c1', 'lookup', { query: 'a' })] }] });
+    const turn = await t.loop.callModel(t.input);
+    const steps = t.store.allSteps(t.id);
+    // The tool waits for its signal: stopping the run must reach it.
+    const stopped: unknown[] = [];
+    const runner = createToolRunner([
+      defineTool({
+        name: 'lookup',
+        description: 'Waits',
+        input: z.object({ query: z.string() }),
+        run: (_args, ctx) =>
+          new Promise((_resolve, reject) => {
+            ctx.signal.addEventListener('abort', () => {
+              stopped.push(ctx.signal.reason);
+              reject(ctx.signal.reason);
+            });
+            void held.then(() => reject(new Error('never released')));
+          }),
+      }),
+    ]);
+    const loop = new AgentLoop({
+      repo: t.store,
+      providers: () => t.model,
+      providerConfigured: () => true,
+      tools: runner,
+      files: t.files,
+      stopPollMs: 5,
+    });
+
+    const run = loop.runTool({ ...t.input, call: turn.toolCalls[0]! }, new AbortController().signal);
+    await t.store.requestCancel(t.input.tenantId, t.id);
+
+    expect(await run).toEqual({ ok: false });
+    release();
+    expect(stopped).toHaveLength(1);
+    expect(t.store.allSteps(t.id)).toEqual(steps);
+    expect(t.events.kinds().at(-1)).toBe('execution.cancelled');
+  });
+});
+
+describe('nothing is written after the terminal event', () => {
+  it('drops a model turn that ends after the run was failed elsewhere (a timed-out task still going)', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // Polling slower than the test: the unit of work, not the watch, must refuse the late turn.
+    const t = setup({ turns: [{ text: 'late', until: held }], stopPollMs: 60_000 });
+
+    const call = t.loop.callModel(t.input);
+    await t.loop.markFailed({ ...t.input, error: { Error: 'Sandbox.Timedout', Cause: 'Task timed out after 180.00 seconds' } });
+    release();
+
+    expect(await call).toEqual({ next: 'end', toolCalls: [] });
+    expect(t.execution()).toMatchObject({ status: 'failed', stepCount: 0, outputTokens: 0 });
+    expect(t.store.allSteps(t.id)).toEqual([]);
+    expect(t.events.kinds()).toEqual(['execution.failed']);
+  });
+
+  it('keeps a unit that fails half way out entirely: no record without its events', async () => {
+    const t = setup();
+    await expect(
+      t.store.whileActive(t.input.tenantId, t.id, async (w) => {
+        await w.emit([{ kind: 'execution.token', data: { text: 'x' } }]);
+        await w.finish('succeeded', { output: { text: 'x' } });
+        throw new Error('connection lost');
+      }),
+    ).rejects.toThrow('connection lost');
+    expect(t.execution().status).toBe('running');
+    expect(t.events.emitted).toEqual([]);
   });
 });
 
@@ -383,6 +498,7 @@ describe('approval', () => {
 
     expect(t.execution().status).toBe('cancelled');
     expect(t.events.ofKind('execution.waiting_approval')).toEqual([]);
+    expect(t.events.kinds().at(-1)).toBe('execution.cancelled');
   });
 
   it('never runs a rejected call; the model reads the refusal with the reviewer comment', async () => {
@@ -537,7 +653,7 @@ describe('prepare', () => {
     await t.loop.prepare(t.input);
 
     expect(t.execution().status).toBe('cancelled');
-    expect(t.events.emitted).toEqual([]);
+    expect(t.events.kinds()).toEqual(['execution.cancelled']);
   });
 });
 
@@ -582,6 +698,11 @@ describe('readableError', () => {
       { type: 'ExecutionContextError', message: 'Execution exe_1 does not exist' },
     ],
     ['a known error without a cause', { Error: 'States.Timeout' }, { type: 'States.Timeout', message: 'A step of the execution timed out' }],
+    [
+      "middy's early timeout (how a Lambda timeout reaches the state machine)",
+      { Error: 'TimeoutError', Cause: JSON.stringify({ errorType: 'TimeoutError', errorMessage: '[AbortError]: The operation was aborted.' }) },
+      { type: 'TimeoutError', message: 'A step of the execution timed out' },
+    ],
     ['an unknown error without a cause', { Error: 'Lambda.Unknown', Cause: '' }, { type: 'Lambda.Unknown', message: 'Lambda.Unknown' }],
     ['JSON without errorMessage', { Error: 'Boom', Cause: '{"foo":1}' }, { type: 'Boom', message: '{"foo":1}' }],
     ['nothing at all', undefined, { type: 'Error', message: 'Error' }],

@@ -5,7 +5,6 @@
  */
 import type { NewChannelEvent } from '#shared/channel-events.ts';
 import { toStoredJson } from '#shared/stored-json.ts';
-import type { ExecutionEvents } from '#functions/agents/executions/execution-events.ts';
 import {
   isTerminal,
   type AgentDefinition,
@@ -15,6 +14,7 @@ import {
   type ExecutionRecord,
   type ExecutionRepository,
   type ExecutionStatus,
+  type ExecutionWriter,
   type NewModelStep,
   type NewToolStep,
   type PendingToolCall,
@@ -75,14 +75,23 @@ export interface Seeded extends TaskInput {
 let seq = 0;
 
 /**
- * The executions store in memory, with the guarded transitions of `PgExecutionRepository`. Also has the
- * repository's `decide` and `requestCancel`, which the REST side calls, so tests reach approval and cancel
- * states the way production does rather than by poking fields.
+ * The executions store in memory, with the units of work of `PgExecutionRepository`: `whileActive` runs one
+ * unit at a time per execution, refuses once the execution has ended, and keeps a unit's writes and events
+ * only if it completes (a unit that throws leaves the state as it was). Events of a completed unit go to the
+ * `RecordingEvents` given. Also has the repository's `decide`, and `requestCancel` doing what the cancel route
+ * does, so tests reach approval and cancel states the way production does rather than by poking fields.
  */
-export class InMemoryExecutionStore implements AgentLoopStore, Pick<ExecutionRepository, 'decide' | 'requestCancel'> {
+export class InMemoryExecutionStore implements AgentLoopStore, Pick<ExecutionRepository, 'decide'> {
   readonly #executions = new Map<string, ExecutionState>();
   /** By `tenant/agent/version`: an agent version is only visible to its tenant. */
   readonly #agents = new Map<string, AgentDefinition>();
+  readonly #events: RecordingEvents;
+  /** Per execution, the tail of its queue of units (PostgreSQL: the row lock). */
+  readonly #units = new Map<string, Promise<unknown>>();
+
+  constructor(events: RecordingEvents = new RecordingEvents()) {
+    this.#events = events;
+  }
 
   /** An agent version and an execution of it, with the first user message at idx 0 (as `create` does). */
   seed(options: SeedOptions = {}): Seeded {
@@ -149,7 +158,7 @@ export class InMemoryExecutionStore implements AgentLoopStore, Pick<ExecutionRep
     return this.#state(id).pendingTaskToken;
   }
 
-  // --- AgentLoopStore ---
+  // --- AgentLoopStore (the writes below are what a unit of work does, see whileActive) ---
 
   /** A snapshot, as a SELECT returns: later writes do not show through an earlier read. */
   async find(tenantId: string, id: string): Promise<ExecutionRecord | undefined> {
@@ -163,7 +172,7 @@ export class InMemoryExecutionStore implements AgentLoopStore, Pick<ExecutionRep
   }
 
   /** queued -> running only; false for a retried task or a run cancelled meanwhile. */
-  async markRunning(id: string): Promise<boolean> {
+  async #markRunning(id: string): Promise<boolean> {
     const state = this.#executions.get(id);
     if (state?.record.status !== 'queued') return false;
     state.record.status = 'running';
@@ -172,7 +181,7 @@ export class InMemoryExecutionStore implements AgentLoopStore, Pick<ExecutionRep
   }
 
   /** Sets a terminal status unless one is set already, and then returns false (a cancel is never overwritten). */
-  async finish(id: string, status: 'succeeded' | 'failed' | 'cancelled', fields: { output?: unknown; error?: ExecutionError }): Promise<boolean> {
+  async #finish(id: string, status: 'succeeded' | 'failed' | 'cancelled', fields: { output?: unknown; error?: ExecutionError }): Promise<boolean> {
     const state = this.#executions.get(id);
     if (!state || isTerminal(state.record.status)) return false;
     const r = state.record;
@@ -188,7 +197,7 @@ export class InMemoryExecutionStore implements AgentLoopStore, Pick<ExecutionRep
   }
 
   /** A failed attempt takes a step number but is not a model turn: `stepCount` (the maxSteps budget) stays. */
-  async recordFailedModelStep(id: string, step: NewModelStep): Promise<number> {
+  async #recordFailedModelStep(id: string, step: NewModelStep): Promise<number> {
     const state = this.#state(id);
     const stepNo = this.#reserve(state, 1);
     state.steps.set(stepNo, this.#modelStep(id, stepNo, step));
@@ -199,7 +208,7 @@ export class InMemoryExecutionStore implements AgentLoopStore, Pick<ExecutionRep
    * The model step, then one pending tool step per call numbered right after it in call order; the
    * assistant message goes after the last stored one. Usage and `stepCount` grow by this turn.
    */
-  async recordModelTurn(
+  async #recordModelTurn(
     id: string,
     step: NewModelStep,
     message: AssistantContent,
@@ -239,6 +248,51 @@ export class InMemoryExecutionStore implements AgentLoopStore, Pick<ExecutionRep
     return { stepNo, messageIdx, toolStepNos };
   }
 
+  async whileActive<T>(tenantId: string, id: string, write: (writer: ExecutionWriter) => Promise<T>): Promise<T | undefined> {
+    const previous = this.#units.get(id) ?? Promise.resolve();
+    const unit = previous.then(() => this.#unit(tenantId, id, write));
+    this.#units.set(
+      id,
+      unit.catch(() => undefined),
+    );
+    return unit;
+  }
+
+  async #unit<T>(tenantId: string, id: string, write: (writer: ExecutionWriter) => Promise<T>): Promise<T | undefined> {
+    const state = this.#executions.get(id);
+    if (!state || state.record.tenantId !== tenantId || isTerminal(state.record.status)) return undefined;
+    const before = structuredClone(state);
+    const emitted: NewChannelEvent[] = [];
+    const writer: ExecutionWriter = {
+      execution: structuredClone(state.record),
+      markRunning: () => this.#markRunning(id),
+      finish: async (status, fields) => {
+        await this.#finish(id, status, fields);
+      },
+      recordFailedModelStep: (step) => this.#recordFailedModelStep(id, step),
+      recordModelTurn: (step, message, toolSteps) => this.#recordModelTurn(id, step, message, toolSteps),
+      recordToolResult: (stepNo, messageIdx, result, message) => this.#recordToolResult(id, stepNo, messageIdx, result, message),
+      waitForApproval: (token, call) => this.#waitForApproval(id, token, call),
+      emit: async (events) => {
+        emitted.push(...events);
+      },
+    };
+    try {
+      const value = await write(writer);
+      this.#events.record(tenantId, id, emitted);
+      return value;
+    } catch (error) {
+      // Rolled back: the unit's writes are gone, its events were never stored.
+      this.#executions.set(id, before);
+      throw error;
+    }
+  }
+
+  async stopRequested(id: string): Promise<boolean> {
+    const record = this.#executions.get(id)?.record;
+    return !record || isTerminal(record.status) || record.cancelRequestedAt !== null;
+  }
+
   async step(id: string, stepNo: number): Promise<StepRecord | undefined> {
     const step = this.#executions.get(id)?.steps.get(stepNo);
     return step && structuredClone(step);
@@ -250,7 +304,7 @@ export class InMemoryExecutionStore implements AgentLoopStore, Pick<ExecutionRep
   }
 
   /** Finishes the tool step and upserts its message at the reserved index (a retried task overwrites it). */
-  async recordToolResult(id: string, stepNo: number, messageIdx: number, result: ToolStepResult, message: ToolContent): Promise<void> {
+  async #recordToolResult(id: string, stepNo: number, messageIdx: number, result: ToolStepResult, message: ToolContent): Promise<void> {
     const state = this.#state(id);
     const step = state.steps.get(stepNo);
     // The UPDATE matches no row for an unknown step but the message is still written, as in PostgreSQL.
@@ -289,7 +343,7 @@ export class InMemoryExecutionStore implements AgentLoopStore, Pick<ExecutionRep
   }
 
   /** Only a running (or already waiting) execution parks; false once it is finished or cancelled. */
-  async waitForApproval(id: string, token: string, call: PendingToolCall): Promise<boolean> {
+  async #waitForApproval(id: string, token: string, call: PendingToolCall): Promise<boolean> {
     const state = this.#executions.get(id);
     if (!state || !(['running', 'waiting_approval'] as ExecutionStatus[]).includes(state.record.status)) return false;
     state.record.status = 'waiting_approval';
@@ -321,17 +375,14 @@ export class InMemoryExecutionStore implements AgentLoopStore, Pick<ExecutionRep
     return taken;
   }
 
-  /** Cancelled is terminal at once (tasks then see `cancelRequestedAt`); false when already finished. */
-  async requestCancel(tenantId: string, id: string): Promise<boolean> {
-    const state = this.#executions.get(id);
-    if (!state || state.record.tenantId !== tenantId || isTerminal(state.record.status)) return false;
-    const r = state.record;
-    r.status = 'cancelled';
-    r.cancelRequestedAt ??= new Date();
-    r.finishedAt = new Date();
-    r.pendingToolCall = null;
-    state.pendingTaskToken = null;
-    return true;
+  /** What the cancel route does: cancelled and `execution.cancelled` in one unit; false when already finished. */
+  async requestCancel(tenantId: string, id: string, by = 'user-test'): Promise<boolean> {
+    const done = await this.whileActive(tenantId, id, async (w) => {
+      await w.finish('cancelled', {});
+      await w.emit([{ kind: 'execution.cancelled', data: { by } }]);
+      return true;
+    });
+    return done === true;
   }
 
   /**
@@ -382,11 +433,11 @@ export interface RecordedEvent {
   data: unknown;
 }
 
-/** Every event in emit order, with its data as the channel store keeps it (jsonb, `null` when absent). */
-export class RecordingEvents implements ExecutionEvents {
+/** Every committed event in order, with its data as the channel store keeps it (jsonb, `null` when absent). */
+export class RecordingEvents {
   readonly emitted: RecordedEvent[] = [];
 
-  async emit(tenantId: string, executionId: string, events: NewChannelEvent[]): Promise<void> {
+  record(tenantId: string, executionId: string, events: NewChannelEvent[]): void {
     for (const e of events) this.emitted.push({ tenantId, executionId, kind: e.kind, data: asJsonb(e.data ?? null) });
   }
 
@@ -399,9 +450,12 @@ export class RecordingEvents implements ExecutionEvents {
   }
 }
 
-/** One scripted model answer, or a failure the provider adapter would throw. */
+/**
+ * One scripted model answer, or a failure the provider adapter would throw. `until`: stream the text, then hold
+ * the answer until the promise settles, or end with `ModelTimeoutError` when the call is aborted meanwhile.
+ */
 export type ScriptedTurn =
-  | { text?: string; toolCalls?: ToolCallRequest[]; usage?: ModelUsage; stopReason?: StopReason; model?: string }
+  | { text?: string; toolCalls?: ToolCallRequest[]; usage?: ModelUsage; stopReason?: StopReason; model?: string; until?: Promise<unknown> }
   | { error: Error };
 
 /** A tool call as the model sends it: raw argument text (pass a string to send text that is not JSON). */
@@ -447,6 +501,15 @@ export class ScriptedModel implements ModelProvider {
     const text = turn.text ?? '';
     // Word-sized fragments, as a streaming API delivers them.
     for (const fragment of text.match(/\S+\s*|\s+/g) ?? []) options.onToken?.(fragment);
+    if (turn.until) {
+      const signal = options.signal;
+      await new Promise<void>((resolve, reject) => {
+        const aborted = () => reject(new ModelTimeoutError(this.name, 'the model call was aborted by the caller'));
+        if (signal?.aborted) return aborted();
+        signal?.addEventListener('abort', aborted, { once: true });
+        void turn.until!.then(() => resolve());
+      });
+    }
     const toolCalls = (turn.toolCalls ?? []).map(parseToolCall);
     const stopReason = turn.stopReason ?? (toolCalls.length > 0 ? 'tool_use' : 'end_turn');
     return {
