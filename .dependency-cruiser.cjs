@@ -23,7 +23,12 @@ module.exports = {
       from: { path: '^(lib|local|bin)/' },
       to: {
         path: '^functions/',
-        pathNot: ['^functions/manifest\\.ts$', '^functions/shared/(manifest\\.types|resources)\\.ts$'],
+        pathNot: [
+          '^functions/manifest\\.ts$',
+          '^functions/shared/(manifest\\.types|resources)\\.ts$',
+          // n8n's owner and API key setup: the n8n monitor's deploy trigger runs it, and so does `--with-n8n` (local/n8n.ts).
+          '^functions/n8n-monitor/n8n/n8n-owner(\\.adapter)?\\.ts$',
+        ],
       },
     },
     {

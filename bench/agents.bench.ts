@@ -5,13 +5,16 @@
  * - Orchestration overhead: executions of a zero-latency scripted model that calls a no-op-sized tool
  *   (calculator) STEPS times and answers; steps/s and ms per step, against a plain in-process loop that
  *   makes the same PostgreSQL writes (execution, steps, messages, events) with no HTTP, no interpreter and
- *   no SDK. Same run, same database server; read the ratio.
+ *   no SDK. Same run, same database server; read the ratio. An execution's time is its own record's
+ *   `finished_at - created_at` (what the run took, not when the bench noticed): the bench polls for the end
+ *   every POLL_MS, and polling as fast as it could would load the very database and gateway it measures.
  * - Token streaming: the time from the scripted server writing a token to that token being stored as an
  *   `execution.token` event (readable over REST and pushed to subscribers), p50/p99.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { startBenchRuntime } from './bench-runtime.ts';
+import { record } from './results.ts';
 import { PgExecutionRepository } from '#functions/agents/executions/execution.repository.ts';
 import { newExecutionId } from '#functions/agents/executions/execution.ts';
 import { startScriptedModelServer } from '../test/model-server/scripted-model-server.ts';
@@ -19,6 +22,8 @@ import { startScriptedModelServer } from '../test/model-server/scripted-model-se
 const EXECUTIONS = Number(process.env.BENCH_AGENT_EXECUTIONS ?? 10);
 const TOOL_TURNS = Number(process.env.BENCH_AGENT_TOOL_TURNS ?? 4);
 const STREAM_TOKENS = Number(process.env.BENCH_AGENT_STREAM_TOKENS ?? 200);
+const POLL_MS = 25;
+const ROUNDS = Number(process.env.BENCH_AGENT_ROUNDS ?? 3);
 
 const percentile = (values: number[], p: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -53,7 +58,7 @@ export async function runAgentsBench(log: (line: string) => void): Promise<void>
       for (;;) {
         const e = (await (await fetch(`${runtime.restUrl}/v1/executions/${executionId}`, { headers })).json()) as { status: string };
         if (['succeeded', 'failed', 'cancelled'].includes(e.status)) return { status: e.status, executionId };
-        await new Promise((r) => setTimeout(r, 5));
+        await new Promise((r) => setTimeout(r, POLL_MS));
       }
     };
 
@@ -63,85 +68,114 @@ export async function runAgentsBench(log: (line: string) => void): Promise<void>
     );
     await run(); // warm-up: cold starts are not measured
     const stepsPerExecution = 2 * TOOL_TURNS + 1;
-    let started = performance.now();
-    for (let i = 0; i < EXECUTIONS; i++) {
-      const r = await run();
-      if (r.status !== 'succeeded') throw new Error(`bench execution ${r.executionId} ended ${r.status}`);
-    }
-    const runtimeMs = performance.now() - started;
+    const runtimeRound = async (): Promise<number> => {
+      const measured: string[] = [];
+      for (let i = 0; i < EXECUTIONS; i++) {
+        const r = await run();
+        if (r.status !== 'succeeded') throw new Error(`bench execution ${r.executionId} ended ${r.status}`);
+        measured.push(r.executionId);
+      }
+      const { rows: spans } = await pool.query<{ ms: number }>(
+        `SELECT sum(extract(epoch FROM finished_at - created_at) * 1000)::float8 AS ms FROM executions WHERE id = ANY($1)`,
+        [measured],
+      );
+      return spans[0]!.ms;
+    };
 
     // The same writes, in process: no gateway, interpreter, Lambda shim, SDK or model HTTP.
     const repo = new PgExecutionRepository(pool);
-    started = performance.now();
-    for (let i = 0; i < EXECUTIONS; i++) {
-      const { execution } = await repo.create({
-        id: newExecutionId(),
-        tenantId: 'default',
-        agentId,
-        agentVersion: 1,
-        input: { text: 'go' },
-        createdBy: 'bench',
-        idempotencyKey: undefined,
-      });
-      // The units of work the tasks make: each record with its events, in one transaction holding the row.
-      await repo.whileActive('default', execution.id, async (w) => {
-        await w.markRunning();
-        await w.emit([{ kind: 'execution.started', data: {} }]);
-      });
-      for (let turn = 0; turn <= TOOL_TURNS; turn++) {
-        const last = turn === TOOL_TURNS;
-        const callId = `call_${turn}`;
-        const step = {
-          provider: 'openai',
-          model: 'bench-model',
-          input: {},
-          output: { text: '' },
-          error: null,
-          inputTokens: 10,
-          outputTokens: 5,
-          latencyMs: 0,
-          startedAt: new Date(),
-        };
-        const toolSteps = last ? [] : [{ toolName: 'calculator', toolCallId: callId, input: { arguments: { expression: '1 + 1' } } }];
-        const recorded = await repo.whileActive('default', execution.id, async (w) => {
-          const r = await w.recordModelTurn(
-            step,
-            { text: '', toolCalls: last ? [] : [{ id: callId, name: 'calculator', arguments: '{}' }] },
-            toolSteps,
-          );
-          await w.emit([{ kind: 'execution.step', data: {} }, ...toolSteps.map(() => ({ kind: 'execution.tool_call', data: {} }))]);
-          if (last) {
-            await w.finish('succeeded', { output: { text: 'done' } });
-            await w.emit([{ kind: 'execution.succeeded', data: {} }]);
-          }
-          return r;
+    const plainRound = async (): Promise<number> => {
+      const started = performance.now();
+      for (let i = 0; i < EXECUTIONS; i++) {
+        const { execution } = await repo.create({
+          id: newExecutionId(),
+          tenantId: 'default',
+          agentId,
+          agentVersion: 1,
+          input: { text: 'go' },
+          createdBy: 'bench',
+          idempotencyKey: undefined,
         });
-        if (last || !recorded) break;
-        await repo.step(execution.id, recorded.toolStepNos[0]!);
+        // The units of work the tasks make: each record with its events, in one transaction holding the row.
         await repo.whileActive('default', execution.id, async (w) => {
-          await w.recordToolResult(
-            recorded.toolStepNos[0]!,
-            recorded.messageIdx + 1,
-            { output: { result: 2 }, outputRef: null, error: null, latencyMs: 0, startedAt: new Date() },
-            { toolCallId: callId, name: 'calculator', isError: false, text: '{"result":2}' },
-          );
-          await w.emit([
-            { kind: 'execution.tool_result', data: {} },
-            { kind: 'execution.step', data: {} },
-          ]);
+          await w.markRunning();
+          await w.emit([{ kind: 'execution.started', data: {} }]);
         });
+        for (let turn = 0; turn <= TOOL_TURNS; turn++) {
+          const last = turn === TOOL_TURNS;
+          const callId = `call_${turn}`;
+          const step = {
+            provider: 'openai',
+            model: 'bench-model',
+            input: {},
+            output: { text: '' },
+            error: null,
+            inputTokens: 10,
+            outputTokens: 5,
+            latencyMs: 0,
+            startedAt: new Date(),
+          };
+          const toolSteps = last ? [] : [{ toolName: 'calculator', toolCallId: callId, input: { arguments: { expression: '1 + 1' } } }];
+          const recorded = await repo.whileActive('default', execution.id, async (w) => {
+            const r = await w.recordModelTurn(
+              step,
+              { text: '', toolCalls: last ? [] : [{ id: callId, name: 'calculator', arguments: '{}' }] },
+              toolSteps,
+            );
+            await w.emit([{ kind: 'execution.step', data: {} }, ...toolSteps.map(() => ({ kind: 'execution.tool_call', data: {} }))]);
+            if (last) {
+              await w.finish('succeeded', { output: { text: 'done' } });
+              await w.emit([{ kind: 'execution.succeeded', data: {} }]);
+            }
+            return r;
+          });
+          if (last || !recorded) break;
+          await repo.step(execution.id, recorded.toolStepNos[0]!);
+          await repo.whileActive('default', execution.id, async (w) => {
+            await w.recordToolResult(
+              recorded.toolStepNos[0]!,
+              recorded.messageIdx + 1,
+              { output: { result: 2 }, outputRef: null, error: null, latencyMs: 0, startedAt: new Date() },
+              { toolCallId: callId, name: 'calculator', isError: false, text: '{"result":2}' },
+            );
+            await w.emit([
+              { kind: 'execution.tool_result', data: {} },
+              { kind: 'execution.step', data: {} },
+            ]);
+          });
+        }
       }
+      return performance.now() - started;
+    };
+
+    // Rounds alternate, and the fastest round of each side counts: load from elsewhere only ever slows a round.
+    const runtimeRounds: number[] = [];
+    const plainRounds: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      runtimeRounds.push(await runtimeRound());
+      plainRounds.push(await plainRound());
     }
-    const plainMs = performance.now() - started;
+    const runtimeMs = Math.min(...runtimeRounds);
+    const plainMs = Math.min(...plainRounds);
+    const ratio = runtimeMs / plainMs;
     const steps = EXECUTIONS * stepsPerExecution;
     const row = (name: string, ms: number) =>
       `  ${name.padEnd(26)} ${(steps / (ms / 1000)).toFixed(0).padStart(6)} steps/s   ${(ms / steps).toFixed(2).padStart(7)} ms/step`;
     log(
-      `agents: ${EXECUTIONS} executions x ${stepsPerExecution} steps (${TOOL_TURNS} tool turns + answer), zero-latency model, run one after another`,
+      `agents: ${EXECUTIONS} executions x ${stepsPerExecution} steps (${TOOL_TURNS} tool turns + answer), zero-latency model, run one after another; best of ${ROUNDS} alternating rounds`,
     );
     log(row('plain in-process loop', plainMs));
     log(row('local runtime (SFN + λ)', runtimeMs));
-    log(`  ratio (runtime / plain): ${(runtimeMs / plainMs).toFixed(1)}x per step`);
+    log(`  ratio (runtime / plain): ${ratio.toFixed(1)}x per step`);
+    record(log, {
+      figure: 'agent step, Step Functions + Lambdas vs a plain loop doing the same writes',
+      value: runtimeMs / steps,
+      unit: 'ms/step',
+      floor: plainMs / steps,
+      ratio,
+      target: '<= 2x',
+      met: ratio <= 2,
+    });
 
     // --- token streaming
     models.reset();
@@ -163,7 +197,7 @@ export async function runAgentsBench(log: (line: string) => void): Promise<void>
       latencies.push(rows[eventIndex]!.at.getTime() - token.sentAt);
     }
     log(
-      `  token streaming: ${sent.length} tokens (2 ms apart) in ${rows.length} execution.token events; token sent -> stored event p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms (batches flush every 100 ms or 200 chars)`,
+      `  token streaming: ${sent.length} tokens (2 ms apart) in ${rows.length} execution.token events; token sent -> stored event p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms (first token of a call at once, then every ${process.env.TOKEN_BATCH_MS ?? 40} ms or ${process.env.TOKEN_BATCH_CHARS ?? 200} chars)`,
     );
   } finally {
     await pool.end();

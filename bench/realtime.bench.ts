@@ -7,18 +7,21 @@
  * End-to-end event latency: agent executions against the scripted model server (in this process, so its
  * `tokensSent` clock is ours) with a WebSocket subscriber of `execution:<id>`; each token's time from the
  * model server writing it to the subscriber receiving the `execution.token` event that carries it, p50/p99.
- * Dominated by design by the token batching (one event per 100 ms or 200 chars).
+ * Shaped by the token batching (the first token of a model call at once, then one event per TOKEN_BATCH_MS,
+ * default 40, or TOKEN_BATCH_CHARS, default 200); the first token of each turn is reported on its own.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { LocalRuntime } from '#local/runtime.ts';
 import { startBenchRuntime } from './bench-runtime.ts';
+import { record } from './results.ts';
 import { startScriptedModelServer, type ScriptedModelServer } from '../test/model-server/scripted-model-server.ts';
 
 const SIZES = (process.env.BENCH_REALTIME_SIZES ?? '100,1000').split(',').map(Number);
 const ROUNDS = Number(process.env.BENCH_REALTIME_ROUNDS ?? 5);
-const LATENCY_EXECUTIONS = Number(process.env.BENCH_REALTIME_LATENCY_EXECUTIONS ?? 4);
+// Enough turns for the first-token p99 to mean something (one sample per execution).
+const LATENCY_EXECUTIONS = Number(process.env.BENCH_REALTIME_LATENCY_EXECUTIONS ?? 12);
 const LATENCY_TOKENS = Number(process.env.BENCH_REALTIME_LATENCY_TOKENS ?? 100);
 const LATENCY_TOKEN_GAP_MS = 5;
 /** One execution may take this long before the bench gives up on it. */
@@ -175,7 +178,13 @@ interface ReceivedToken {
  * go live), then `LATENCY_TOKENS` streamed tokens. Returns the latency of each token that reached the
  * subscriber by live push.
  */
-async function oneExecutionLatency(runtime: Runtime, models: ScriptedModelServer, ws: WebSocket, agentId: string, run: number): Promise<number[]> {
+async function oneExecutionLatency(
+  runtime: Runtime,
+  models: ScriptedModelServer,
+  ws: WebSocket,
+  agentId: string,
+  run: number,
+): Promise<{ all: number[]; first: number | undefined }> {
   const headers = { 'x-api-key': runtime.apiKey, 'content-type': 'application/json' };
   models.reset();
   const tokens = Array.from({ length: LATENCY_TOKENS }, (_, i) => ` r${run}t${i}`);
@@ -240,7 +249,9 @@ async function oneExecutionLatency(runtime: Runtime, models: ScriptedModelServer
       if (event.live) latencies.push(event.receivedAt - token.sentAt);
     }
   }
-  return latencies;
+  // The first token of the turn: what a person watching waits for before anything moves.
+  const first = received[0]?.live ? received[0].receivedAt - sent[0]!.sentAt : undefined;
+  return { all: latencies, first };
 }
 
 async function eventLatency(runtime: Runtime, models: ScriptedModelServer, log: (line: string) => void): Promise<void> {
@@ -253,12 +264,42 @@ async function eventLatency(runtime: Runtime, models: ScriptedModelServer, log: 
   try {
     await oneExecutionLatency(runtime, models, ws, agentId, 0); // warm-up: cold starts are not measured
     const latencies: number[] = [];
-    for (let run = 1; run <= LATENCY_EXECUTIONS; run++) latencies.push(...(await oneExecutionLatency(runtime, models, ws, agentId, run)));
+    const firsts: number[] = [];
+    for (let run = 1; run <= LATENCY_EXECUTIONS; run++) {
+      const { all, first } = await oneExecutionLatency(runtime, models, ws, agentId, run);
+      latencies.push(...all);
+      if (first !== undefined) firsts.push(first);
+    }
+    // The floor: one frame from a bare `ws` server to one client on this machine now (the transport alone).
+    const floors: number[] = [];
+    for (let i = 0; i < 5; i++) floors.push(await bareFanout(1, FRAME_TEMPLATE));
+    const floor = median(floors);
     const sent = LATENCY_EXECUTIONS * LATENCY_TOKENS;
+    const batch = `first token of a call at once, then every ${process.env.TOKEN_BATCH_MS ?? 40} ms or ${process.env.TOKEN_BATCH_CHARS ?? 200} chars`;
     log(`realtime end-to-end event latency: model token sent -> execution.token received by a WebSocket subscriber`);
     log(
-      `  ${LATENCY_EXECUTIONS} executions x ${LATENCY_TOKENS} tokens (${LATENCY_TOKEN_GAP_MS} ms apart): ${latencies.length} of ${sent} tokens received live   p50 ${percentile(latencies, 50).toFixed(1)} ms   p99 ${percentile(latencies, 99).toFixed(1)} ms   (batches flush every 100 ms or 200 chars)`,
+      `  ${LATENCY_EXECUTIONS} executions x ${LATENCY_TOKENS} tokens (${LATENCY_TOKEN_GAP_MS} ms apart): ${latencies.length} of ${sent} tokens received live   p50 ${percentile(latencies, 50).toFixed(1)} ms   p99 ${percentile(latencies, 99).toFixed(1)} ms   first token of a turn p99 ${percentile(firsts, 99).toFixed(1)} ms (${firsts.length} turns)   (${batch})`,
     );
+    const firstP99 = percentile(firsts, 99);
+    const allP99 = percentile(latencies, 99);
+    record(log, {
+      figure: 'model token -> WebSocket subscriber, first token of a turn, p99',
+      value: firstP99,
+      unit: 'ms',
+      floor,
+      ratio: firstP99 / Math.max(floor, 0.01),
+      target: '<= 25 ms',
+      met: firstP99 <= 25,
+    });
+    record(log, {
+      figure: 'model token -> WebSocket subscriber, all tokens, p99',
+      value: allP99,
+      unit: 'ms',
+      floor,
+      ratio: allP99 / Math.max(floor, 0.01),
+      target: '<= 60 ms',
+      met: allP99 <= 60,
+    });
   } finally {
     ws.terminate();
   }
@@ -277,6 +318,18 @@ export async function runRealtimeBench(log: (line: string) => void): Promise<voi
       log(
         `  N=${String(n).padEnd(5)} bare ws ${bare.toFixed(1).padStart(8)} ms   local runtime ${local.ms.toFixed(1).padStart(8)} ms   ratio ${(local.ms / Math.max(bare, 0.01)).toFixed(1)}x`,
       );
+      if (n === 1000) {
+        const ratio = local.ms / Math.max(bare, 0.01);
+        record(log, {
+          figure: 'fan-out: one publish to 1,000 WebSocket subscribers (runtime / bare ws broadcast)',
+          value: local.ms,
+          unit: 'ms',
+          floor: bare,
+          ratio,
+          target: '<= 5x',
+          met: ratio <= 5,
+        });
+      }
     }
     await eventLatency(runtime, models, log);
   } finally {

@@ -15,6 +15,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   bundles: async () => (await import('./bundles.bench.ts')).runBundlesBench,
   agents: async () => (await import('./agents.bench.ts')).runAgentsBench,
   realtime: async () => (await import('./realtime.bench.ts')).runRealtimeBench,
+  load: async () => (await import('./load.bench.ts')).runLoadBench,
   ide: async () => (await import('./ide.bench.ts')).runIdeBench,
   n8n: async () => (await import('./n8n.bench.ts')).runN8nBench,
   protocols: async () => (await import('./protocols.bench.ts')).runProtocolsBench,

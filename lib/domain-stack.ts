@@ -30,8 +30,13 @@ export class DomainStack extends NestedStack {
     super(scope, id, { ...props, description: `Multimodal LLM Stack: the ${props.domain.domain} domain (${props.shared.prefix})` });
     const { domain } = props;
     const shared = this.localized(props.shared);
-    this.functions = new DomainFunctions(this, 'Functions', { specs: [...domain.functions, ...domain.systemFunctions], shared });
-    const functionOf = (name: string) => this.functions.get(name);
+    this.functions = new DomainFunctions(this, 'Functions', {
+      specs: [...domain.functions, ...domain.systemFunctions],
+      shared,
+      group: domain.domain,
+    });
+    // Callers invoke the live aliases (lib/constructs/live-aliases.construct.ts).
+    const functionOf = (name: string) => this.functions.invokable(name);
     props.rest.addRoutes(this, domain.functions, functionOf);
     props.websocket.addRoutes(this, domain.functions, functionOf);
     this.stateMachines = new DomainStateMachines(this, 'StateMachines', {
@@ -61,7 +66,7 @@ export class DomainStack extends NestedStack {
     return {
       ...shared,
       bucket: s3.Bucket.fromBucketName(this, 'FilesBucket', bucketName),
-      websocket: { ...shared.websocket, apiId, callbackUrl: callbackUrlOf(this, apiId, shared.websocket.stageName) },
+      websocket: { ...shared.websocket, apiId, callbackUrl: callbackUrlOf(this, apiId, shared.websocket.stageName, shared.websocket.localstackHost) },
     };
   }
 

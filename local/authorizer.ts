@@ -17,14 +17,24 @@ export type AuthorizerVerdict =
   | { effect: 'deny' }
   | { effect: 'error'; error: unknown };
 
+/** Compiled policy patterns: an authorizer answers the same few resources on every request. */
+const compiled = new Map<string, RegExp>();
+const MAX_COMPILED = 1000;
+
 const matches = (pattern: string, arn: string): boolean => {
-  const regex = pattern
-    .split('')
-    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-    .join('');
-  // `s`: a method ARN carries the decoded path, which may hold CR/LF; `.` must match those too, or such a
-  // request is denied (403) instead of reaching the handler that answers 400 for the bad id.
-  return new RegExp(`^${regex}$`, 's').test(arn);
+  let regex = compiled.get(pattern);
+  if (!regex) {
+    const source = pattern
+      .split('')
+      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+      .join('');
+    // `s`: a method ARN carries the decoded path, which may hold CR/LF; `.` must match those too, or such a
+    // request is denied (403) instead of reaching the handler that answers 400 for the bad id.
+    regex = new RegExp(`^${source}$`, 's');
+    if (compiled.size >= MAX_COMPILED) compiled.clear();
+    compiled.set(pattern, regex);
+  }
+  return regex.test(arn);
 };
 
 const statementsMatching = (result: APIGatewayAuthorizerResult, effect: 'Allow' | 'Deny', methodArn: string): boolean =>

@@ -25,6 +25,8 @@ interface CompiledRoute {
   fn: FunctionSpec;
   route: HttpRoute;
   regex: RegExp;
+  /** The template's literal start (up to its first parameter): a cheap test before the regex. */
+  prefix: string;
   params: string[];
   /** Literal segments count: more specific templates win, as in API Gateway. */
   specificity: number;
@@ -50,7 +52,8 @@ function compile(fn: FunctionSpec, route: HttpRoute): CompiledRoute {
       return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     })
     .join('/');
-  return { fn, route, regex: new RegExp(`^${pattern}/?$`), params, specificity };
+  const prefix = route.path.split('{')[0]!;
+  return { fn, route, regex: new RegExp(`^${pattern}/?$`), prefix, params, specificity };
 }
 
 const TEXT_TYPES = /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded|graphql)|application\/[\w.+-]+\+(json|xml))/i;
@@ -95,7 +98,12 @@ export function createRestGateway(options: RestGatewayOptions): Server {
       sendProblem(res, 400, 'Bad Request', 'The request path is not valid percent-encoding', corsHeaders);
       return;
     }
-    const candidates = routes.map((r) => ({ r, m: r.regex.exec(rawPath) })).filter((c) => c.m);
+    const candidates: Array<{ r: CompiledRoute; m: RegExpExecArray | null }> = [];
+    for (const r of routes) {
+      if (!rawPath.startsWith(r.prefix)) continue;
+      const m = r.regex.exec(rawPath);
+      if (m) candidates.push({ r, m });
+    }
 
     if (method === 'OPTIONS' && candidates.length > 0) {
       res.writeHead(204, {

@@ -12,14 +12,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
-import S3rver from 's3rver';
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import type { FlatManifest, FunctionSpec } from '#shared/manifest.types.ts';
-import { env as envNames, secrets, settings, stateMachineEnv, tables } from '#shared/resources.ts';
+import { env as envNames, metricsNamespace, secrets, settings, stateMachineEnv, tables } from '#shared/resources.ts';
 import { runAuthorizer } from './authorizer.ts';
 import { close, listen } from './http-util.ts';
 import { LocalLambdas } from './lambda.ts';
+import { createLocalOperations } from './operations.ts';
 import { ensureDatabase, startEmbeddedPostgres } from './postgres.ts';
 import { createRestGateway, REST_API_ID } from './rest-gateway.ts';
 import { startLocalScheduler } from './scheduler.ts';
@@ -34,8 +33,11 @@ export interface LocalRuntimeOptions {
   dataDir?: string;
   /** Use a temporary data folder, deleted by stop(). */
   ephemeral?: boolean;
-  /** Gateway ports; 0 picks a free one. Default REST 3000, WebSocket 3001. */
-  ports?: { rest?: number; ws?: number };
+  /**
+   * Gateway ports; 0 picks a free one. Default REST 3000, WebSocket 3001, and the operations endpoint (event
+   * bus and metrics) 3002, or a free port when REST's is 0.
+   */
+  ports?: { rest?: number; ws?: number; ops?: number };
   /** Use this PostgreSQL instead of starting the embedded one. */
   databaseUrl?: string;
   /** Receives one line per event (services coming up, handler failures). Default console.log. */
@@ -83,6 +85,8 @@ export interface LocalRuntime {
   /** Base URL of the REST API, no trailing slash: `${restUrl}/v1/me`. */
   restUrl: string;
   wsUrl: string;
+  /** The stage's event bus and the emitted metrics (local/operations.ts): `GET ${opsUrl}/events`, `GET ${opsUrl}/metrics`. */
+  opsUrl: string;
   /** An admin API key of the default tenant (`x-api-key`). */
   apiKey: string;
   /** The HS256 secret the authorizer verifies platform JWTs with. */
@@ -109,6 +113,8 @@ export interface LocalRuntime {
   restart: (service: RestartableService, options?: { whileDown?: () => Promise<void> }) => Promise<void>;
   /** Test hook: resolves once no handler invocation is running (those that outlived a local timeout included). */
   settled: () => Promise<void>;
+  /** Invokes a system function of the manifest by name (as a deploy trigger or `aws lambda invoke` would). */
+  invokeSystem: <T = unknown>(name: string, event: unknown) => Promise<T>;
 }
 
 /** The services `LocalRuntime.restart` can restart. */
@@ -143,7 +149,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const print = options.log ?? ((line: string) => console.log(line));
   const info = options.quiet ? () => undefined : print;
   const warn = print;
-  const manifest = options.manifest ?? (await import('../functions/manifest.ts')).flatManifest;
+  // Startup is mostly waiting: PostgreSQL boots in a process of its own while this one imports the manifest
+  // and the emulators (dynamic imports, so their load overlaps with it) and starts the rest.
+  const manifestReady = options.manifest ? Promise.resolve(options.manifest) : import('../functions/manifest.ts').then((m) => m.flatManifest);
+  manifestReady.catch(() => undefined);
 
   const dataDir = ephemeral ? await mkdtemp(path.join(tmpdir(), 'mls-')) : path.resolve(options.dataDir ?? '.mls');
   await mkdir(dataDir, { recursive: true });
@@ -177,27 +186,34 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     if (ephemeral) await rm(dataDir, { recursive: true, force: true });
   };
 
+  // Started concurrently with the rest (below); a failure elsewhere still waits for it, so it gets stopped.
+  let postgresReady: Promise<string> | undefined;
   try {
     const localSecrets = await loadSecrets(path.join(dataDir, 'secrets.json'), ephemeral);
 
     // PostgreSQL
-    let databaseUrl = options.databaseUrl;
-    if (databaseUrl) {
-      info(`✓ PostgreSQL       ${redact(databaseUrl)} (DATABASE_URL)`);
-    } else {
+    postgresReady = (async (): Promise<string> => {
+      if (options.databaseUrl) {
+        info(`✓ PostgreSQL       ${redact(options.databaseUrl)} (DATABASE_URL)`);
+        return options.databaseUrl;
+      }
       const pgDir = path.join(dataDir, 'postgres');
       // Its own process group: a terminal's Ctrl-C then reaches only this process, which stops PostgreSQL
       // last, after the requests still in flight.
       let pgServer = await startEmbeddedPostgres({ dir: pgDir, password: localSecrets.postgresPassword, ownProcessGroup: true });
-      stack.push({ name: 'PostgreSQL', stop: () => pgServer.stop() });
+      // First in the stack whenever it comes up: it stops last.
+      stack.unshift({ name: 'PostgreSQL', stop: () => pgServer.stop() });
       restarts.postgres = async (whileDown) => {
         await pgServer.stop();
         await whileDown();
         pgServer = await startEmbeddedPostgres({ dir: pgDir, password: localSecrets.postgresPassword, ownProcessGroup: true, port: pgServer.port });
       };
-      databaseUrl = await ensureDatabase(pgServer.adminUrl, 'mls');
+      const url = await ensureDatabase(pgServer.adminUrl, 'mls');
       info(`✓ PostgreSQL       127.0.0.1:${pgServer.port} embedded, data in ${pgDir}`);
-    }
+      return url;
+    })();
+    postgresReady.catch(() => undefined);
+    const [manifest, { default: dynalite }, { default: S3rver }] = await Promise.all([manifestReady, import('dynalite'), import('s3rver')]);
 
     // DynamoDB (dynalite; persisted in LevelDB unless ephemeral)
     const dynamoPath = ephemeral ? undefined : path.join(dataDir, 'dynamodb');
@@ -270,6 +286,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const wsUrl = `ws://127.0.0.1:${wsPort}`;
     info(`✓ WebSocket API    ${wsUrl} (@connections at http://127.0.0.1:${wsPort}/${stage})`);
 
+    // The event bus and the metrics the handlers emit (EventBridge's and CloudWatch's roles).
+    const ops = createLocalOperations({ log: info });
+    const opsPort = await listen(ops.server, options.ports?.ops ?? (options.ports?.rest === 0 ? 0 : (options.ports?.rest ?? 3000) + 2));
+    stack.push({
+      name: 'Operations',
+      stop: () => {
+        ops.close();
+        return close(ops.server);
+      },
+    });
+    const opsUrl = `http://127.0.0.1:${opsPort}`;
+    info(`✓ Event bus        ${opsUrl}/events (mls-${stage}-events); metrics at ${opsUrl}/metrics`);
+
     const handlerEnv: Record<string, string> = {
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
@@ -279,13 +308,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
       AWS_ENDPOINT_URL_S3: s3Url,
       AWS_ENDPOINT_URL_SFN: sfnUrl,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: opsUrl,
+      [envNames.eventBusName]: `mls-${stage}-events`,
       // s3rver stores streamed uploads with checksum trailers corrupted; only checksum when required.
       AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
       AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
       [envNames.s3ForcePathStyle]: 'true',
       [envNames.bucket]: bucket,
       [envNames.stage]: stage,
-      [envNames.databaseUrl]: databaseUrl,
       [envNames.websocketCallbackUrl]: `http://127.0.0.1:${wsPort}/${stage}`,
       [secrets.jwtSigningKey.env]: localSecrets.jwtSecret,
       [secrets.credentialsKey.env]: localSecrets.credentialsKey!,
@@ -297,11 +327,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       // WebSocket subscribes at once queued on 3 connections past pg's 10 s connect timeout).
       DB_POOL_MAX: process.env.DB_POOL_MAX ?? '20',
       POWERTOOLS_SERVICE_NAME: 'mls',
-      POWERTOOLS_METRICS_NAMESPACE: 'mls',
+      POWERTOOLS_METRICS_NAMESPACE: metricsNamespace(stage),
       POWERTOOLS_TRACE_ENABLED: 'false',
-      POWERTOOLS_METRICS_DISABLED: 'true',
+      // On: the EMF lines go to the operations endpoint (local/operations.ts), not to the terminal.
+      POWERTOOLS_METRICS_DISABLED: 'false',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? (options.quiet ? 'WARN' : 'INFO'),
       AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+      // Tracing is off here, but the X-Ray SDK's automatic mode (cls-hooked) still installs an async hook
+      // with destroy tracking on import, which taxes every promise of every handler in this one process.
+      AWS_XRAY_MANUAL_MODE: 'true',
     };
     for (const [name, table] of Object.entries(tableNames)) handlerEnv[tables[name as keyof typeof tables].env] = table;
     for (const m of manifest.stateMachines) handlerEnv[stateMachineEnv(m.name)] = stateMachineArn(region, stage, m.name);
@@ -311,14 +345,23 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       if (value !== undefined) handlerEnv[name] = value;
     }
     Object.assign(handlerEnv, options.env ?? {});
-    for (const [k, v] of Object.entries(handlerEnv)) {
-      if (!previousEnv.has(k)) previousEnv.set(k, process.env[k]);
-      process.env[k] = v;
-    }
+    const applyEnv = () => {
+      for (const [k, v] of Object.entries(handlerEnv)) {
+        if (!previousEnv.has(k)) previousEnv.set(k, process.env[k]);
+        process.env[k] = v;
+      }
+    };
+    applyEnv();
 
     // Migrations, as the stack's deploy trigger runs them.
     const system = new Map(manifest.systemFunctions.map((f) => [f.name, f]));
     const migrate = system.get('migrate');
+    // The first handlers' cold starts overlap PostgreSQL's boot: they read their environment when imported,
+    // the database URL only at their first query. A failed import is retried by the invocation that needs it.
+    const preloads = [migrate, manifest.authorizer].map((spec) => (spec ? lambdas.load(spec).catch(() => undefined) : undefined));
+    const [databaseUrl] = await Promise.all([postgresReady, ...preloads]);
+    handlerEnv[envNames.databaseUrl] = options.env?.[envNames.databaseUrl] ?? databaseUrl;
+    applyEnv();
     if (migrate) {
       const result = await lambdas.invoke(migrate, {}, { timeoutMs: 300_000 });
       info(`✓ Migrations       ${summarize(result)}`);
@@ -358,9 +401,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       await restartService(restartOptions.whileDown ?? (async () => undefined));
     };
     const settled = () => lambdas.settled();
+    const invokeSystem = <T>(name: string, event: unknown): Promise<T> => {
+      const spec = system.get(name);
+      if (!spec) throw new Error(`the manifest has no system function ${name}`);
+      return lambdas.invoke<T>(spec, event);
+    };
     return {
       restUrl,
       wsUrl,
+      opsUrl,
       apiKey,
       jwtSecret: localSecrets.jwtSecret,
       env: handlerEnv,
@@ -370,8 +419,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       stop,
       restart,
       settled,
+      invokeSystem,
     };
   } catch (error) {
+    await postgresReady?.catch(() => undefined);
     await stop();
     throw error;
   }
@@ -399,6 +450,7 @@ async function removeDiscoveryFile(file: string, ours: LocalDiscovery): Promise<
 }
 
 async function createTables(endpoint: string, region: string, stage: string): Promise<Record<string, string>> {
+  const { CreateTableCommand, DynamoDBClient, ListTablesCommand } = await import('@aws-sdk/client-dynamodb');
   const client = new DynamoDBClient({ endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   try {
     const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);

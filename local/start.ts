@@ -2,13 +2,17 @@
  * `npm start`: the whole platform on this machine. Prints a line per service as it comes up, then where
  * everything is; Ctrl-C / SIGTERM stops it all (PostgreSQL included) and exits 0, well within a second.
  *
- *   node local/start.ts [--ephemeral] [--port N] [--data-dir D]
+ *   node local/start.ts [--ephemeral] [--port N] [--data-dir D] [--with-n8n [--n8n-port P]]
+ *
+ * `--with-n8n` (opt-in) also runs a pinned n8n on loopback (installed into ~/.cache/mls on first use, 10 to
+ * 30 minutes and 3 GB; local/n8n.ts), with an owner and an API key, registered for the default tenant.
  *
  * `--port N` puts the REST API on N and the WebSocket API on N+1 (default 3000 / 3001). Whatever the data
  * folder, `.mls/local.json` in the working directory tells scripts where this instance is (see README).
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { attachLocalN8n, type AttachedN8n } from './n8n.ts';
 import { startLocalRuntime, type LocalRuntime } from './runtime.ts';
 
 const { values } = parseArgs({
@@ -16,12 +20,14 @@ const { values } = parseArgs({
     ephemeral: { type: 'boolean', default: false },
     port: { type: 'string' },
     'data-dir': { type: 'string' },
+    'with-n8n': { type: 'boolean', default: false },
+    'n8n-port': { type: 'string', default: '5678' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (values.help) {
-  console.log('Usage: npm start -- [--ephemeral] [--port N] [--data-dir DIR]');
+  console.log('Usage: npm start -- [--ephemeral] [--port N] [--data-dir DIR] [--with-n8n [--n8n-port 5678]]');
   process.exit(0);
 }
 
@@ -40,13 +46,22 @@ const takeSignals = (handler: () => void) => {
   }
 };
 
+const n8nPort = Number(values['n8n-port']);
+if (!Number.isInteger(n8nPort) || n8nPort < 0 || n8nPort > 65535) {
+  console.error(`--n8n-port must be an integer between 0 and 65535, got ${values['n8n-port']}`);
+  process.exit(2);
+}
+
 let runtime: LocalRuntime | undefined;
+let n8n: AttachedN8n | undefined;
 let stopping = false;
 const shutdown = async (code: number) => {
   if (stopping) return;
   stopping = true;
   console.log('\nStopping…');
   try {
+    // n8n first: its data lives in the runtime's data folder, which an ephemeral runtime deletes.
+    await n8n?.n8n.stop();
     await runtime?.stop();
     console.log('Stopped.');
   } catch (error) {
@@ -71,7 +86,9 @@ try {
     // nobody can guess. With the default data folder it is the file the admin key is reused from.
     discoveryFile: path.resolve('.mls', 'local.json'),
   });
+  if (values['with-n8n'] && !stopping) n8n = await attachLocalN8n(runtime, { port: n8nPort });
 } catch (error) {
+  await runtime?.stop().catch(() => undefined);
   console.error(`\nThe local runtime failed to start: ${(error as Error)?.stack ?? String(error)}`);
   process.exit(1);
 }
@@ -86,7 +103,12 @@ Ready in ${((performance.now() - started) / 1000).toFixed(1)} s.
 
   REST API        ${runtime.restUrl}        (try: curl ${runtime.restUrl}/health)
   WebSocket API   ${runtime.wsUrl}         (?token=<API key or JWT>)
-  Admin API key   ${runtime.apiKey}
+  Admin API key   ${runtime.apiKey}${
+    n8n
+      ? `
+  n8n             ${n8n.n8n.url}  (instance ${n8n.instance.instanceId}; owner ${n8n.n8n.owner.email}, log ${shortPath(n8n.n8n.logFile)})`
+      : ''
+  }
   Written to      ${shortPath(runtime.discoveryFile!)}${values.ephemeral ? '  (ephemeral: deleted on stop)' : ''}
 
   curl -H "x-api-key: ${runtime.apiKey}" ${runtime.restUrl}/v1/me

@@ -12,11 +12,11 @@
  *   local task handler swaps for a real token before invoking the function.
  * Executions live in memory: they do not survive a restart of the runtime.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
-import { ExecutionAbortedError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { StateMachine, StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { FunctionSpec, StateMachineSpec } from '#shared/manifest.types.ts';
 import { readBody } from './http-util.ts';
 import { ACCOUNT_ID, REPO_ROOT, type LocalLambdas } from './lambda.ts';
@@ -85,6 +85,39 @@ export interface StepFunctionsOptions {
 export const stateMachineArn = (region: string, stage: string, name: string): string =>
   `arn:aws:states:${region}:${ACCOUNT_ID}:stateMachine:${stage}-${name}`;
 
+/**
+ * The interpreter (with asl-validator and ajv inside) takes about a second to import and seconds more to
+ * validate a definition, so neither is on the startup path: a definition that passed validation once is
+ * remembered by its content (and the interpreter's version) under node_modules/.cache, and the interpreter
+ * is imported when the first execution starts. A new or edited definition is still validated at startup,
+ * so a broken ASL file keeps failing `npm start` with the validator's message.
+ */
+let interpreter: Promise<typeof import('aws-local-stepfunctions')> | undefined;
+const loadInterpreter = () => (interpreter ??= import('aws-local-stepfunctions'));
+const VALIDATED_DIR = path.join(REPO_ROOT, 'node_modules', '.cache', 'mls', 'asl-validated');
+
+async function validationKey(text: string): Promise<string> {
+  const pkg = path.join(REPO_ROOT, 'node_modules', 'aws-local-stepfunctions', 'package.json');
+  const version = await readFile(pkg, 'utf8').then(
+    (t) => String((JSON.parse(t) as { version?: string }).version),
+    () => 'unknown',
+  );
+  return createHash('sha256').update(`${version}\n${text}`).digest('hex');
+}
+
+const alreadyValidated = (key: string): Promise<boolean> =>
+  stat(path.join(VALIDATED_DIR, key)).then(
+    () => true,
+    () => false,
+  );
+
+async function rememberValidated(key: string): Promise<void> {
+  // Only a cache: a read-only checkout validates again next time.
+  await mkdir(VALIDATED_DIR, { recursive: true })
+    .then(() => writeFile(path.join(VALIDATED_DIR, key), ''))
+    .catch(() => undefined);
+}
+
 const pascal = (name: string): string => name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
 
 export async function createStepFunctions(options: StepFunctionsOptions): Promise<{ server: Server; close: () => Promise<void> }> {
@@ -94,7 +127,8 @@ export async function createStepFunctions(options: StepFunctionsOptions): Promis
     string,
     {
       spec: StateMachineSpec;
-      machine: StateMachine;
+      /** Built on first use (see loadInterpreter). */
+      machine: () => Promise<StateMachine>;
       definition: StateMachineDefinition;
       handlers: Record<string, (input: Json, executionArn: string) => Promise<Json>>;
     }
@@ -137,7 +171,16 @@ export async function createStepFunctions(options: StepFunctionsOptions): Promis
         }
       };
     }
-    const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
+    const key = await validationKey(JSON.stringify(definition));
+    let built: Promise<StateMachine> | undefined;
+    if (!(await alreadyValidated(key))) {
+      // Throws here, at startup, when the definition is invalid.
+      const { StateMachine } = await loadInterpreter();
+      built = Promise.resolve(new StateMachine(definition, { validationOptions: { checkArn: false } }));
+      await rememberValidated(key);
+    }
+    const machine = () =>
+      (built ??= loadInterpreter().then(({ StateMachine }) => new StateMachine(definition, { validationOptions: { noValidate: true } })));
     machines.set(stateMachineArn(region, stage, spec.name), { spec, machine, definition, handlers });
   }
 
@@ -165,9 +208,12 @@ export async function createStepFunctions(options: StepFunctionsOptions): Promis
     ...(e.cause !== undefined && { cause: e.cause }),
   });
 
-  function startExecution(body: { stateMachineArn?: string; name?: string; input?: string }) {
+  async function startExecution(body: { stateMachineArn?: string; name?: string; input?: string }) {
     const entry = machines.get(body.stateMachineArn ?? '');
     if (!entry) throw new SfnError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${body.stateMachineArn}'`);
+    // Before any check of this execution: from here on nothing awaits, so two starts of one name cannot interleave.
+    const machine = await entry.machine();
+    const { ExecutionAbortedError } = await loadInterpreter();
     const name = body.name ?? randomUUID();
     if (!/^[\w-]{1,80}$/.test(name)) throw new SfnError('InvalidName', `Invalid Name: '${name}'`);
     const arnName = body.stateMachineArn!.split(':').pop()!;
@@ -198,7 +244,7 @@ export async function createStepFunctions(options: StepFunctionsOptions): Promis
     };
     // Task tokens are tied to their execution (StopExecution drops them).
     const handlers = Object.fromEntries(Object.entries(entry.handlers).map(([state, h]) => [state, (i: Json) => h(i, executionArn)]));
-    const run = entry.machine.run(input, { overrides: { taskResourceLocalHandlers: handlers }, context });
+    const run = machine.run(input, { overrides: { taskResourceLocalHandlers: handlers }, context });
     const execution: Execution = {
       executionArn,
       stateMachineArn: body.stateMachineArn!,

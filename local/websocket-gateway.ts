@@ -122,10 +122,18 @@ export function createWebSocketGateway(options: WebSocketGatewayOptions): WebSoc
     };
   };
 
+  // Activity only moves `lastActiveAt`; the one idle timer, when it fires, closes the connection or waits
+  // out the rest. Re-arming a timer per frame and per @connections post cost a tenth of a busy fan-out.
+  const armIdle = (c: Connection, ms: number) => {
+    c.idleTimer = setTimeout(() => {
+      const idleFor = Date.now() - c.lastActiveAt.getTime();
+      if (idleFor >= idleTimeoutMs) c.socket.close(1001, 'Going away');
+      else armIdle(c, idleTimeoutMs - idleFor);
+    }, ms);
+  };
   const touch = (c: Connection) => {
     c.lastActiveAt = new Date();
-    clearTimeout(c.idleTimer);
-    c.idleTimer = setTimeout(() => c.socket.close(1001, 'Going away'), idleTimeoutMs);
+    if (!c.idleTimer) armIdle(c, idleTimeoutMs);
   };
 
   const refuse = (socket: Duplex, status: number, reason: string) => {
@@ -257,9 +265,9 @@ export function createWebSocketGateway(options: WebSocketGatewayOptions): WebSoc
   }
 
   /** The management API: `/{stage}/@connections/{id}` and `/@connections/{id}`. */
+  const managementPath = new RegExp(`^(?:/${stage.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')})?/@connections/([^/]+)$`);
   async function onManagement(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const match = new RegExp(`^(?:/${stage})?/@connections/([^/]+)$`).exec(url.pathname);
+    const match = managementPath.exec((req.url ?? '/').split('?')[0]!);
     const error = (status: number, type: string, message: string) => {
       const body = JSON.stringify({ message });
       res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type, 'x-amzn-requestid': randomUUID() });

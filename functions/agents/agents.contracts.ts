@@ -28,12 +28,27 @@ export const ifMatchHeaders = z.object({
     .meta({ description: 'Optimistic concurrency: the version (ETag) the update starts from; 409 when stale' }),
 });
 
+/**
+ * The largest answer one model call may ask for, sized to the model-call task's time (MODEL_CALL_TIMEOUT_SECONDS,
+ * Lambda's 15-minute maximum): 32,000 tokens arrive within it at 36 tokens a second, slower than the large
+ * models stream. A bigger bound would let an agent ask for an answer that cannot arrive in time, and fail only
+ * after paying for it (docs/agent-executions.md, "Time limits").
+ */
+export const MAX_OUTPUT_TOKENS = 32_000;
+/** The model-call task's Lambda timeout: the maximum Lambda allows, since one answer may take minutes. */
+export const MODEL_CALL_TIMEOUT_SECONDS = 900;
+
 export const modelConfig = z
   .strictObject({
     provider: z.enum(['openai', 'anthropic']),
     name: z.string().trim().min(1).max(200).meta({ example: 'gpt-4o-mini' }),
     temperature: z.number().min(0).max(2).optional(),
-    maxTokens: z.int().min(1).max(200_000).optional().meta({ description: 'Upper bound of output tokens per model call' }),
+    maxTokens: z
+      .int()
+      .min(1)
+      .max(MAX_OUTPUT_TOKENS)
+      .optional()
+      .meta({ description: `Upper bound of output tokens per model call (at most ${MAX_OUTPUT_TOKENS}, what fits in a call's time)` }),
   })
   .meta({ id: 'ModelConfig' });
 

@@ -134,7 +134,8 @@ export const getAgentAnalyticsRoute = {
  * Appending execution events pushes them to `execution:<id>` WebSocket subscribers through the realtime
  * domain's fan-out (functions/realtime/realtime.public.ts): the connections table and the @connections API.
  */
-const publishesEvents = { tables: { connections: 'readwrite' }, websocketManagement: true } as const satisfies Access;
+// Live subscribers (the connections table, @connections) and the stage's event bus (`Execution Finished`).
+const publishesEvents = { tables: { connections: 'readwrite' }, websocketManagement: true, eventBus: true } as const satisfies Access;
 const providerKeys = { secrets: ['openaiApiKey', 'anthropicApiKey'], settings: ['openaiBaseUrl', 'anthropicBaseUrl'] } as const satisfies Access;
 /**
  * Agents that list remote MCP servers (`mcp:<serverId>`): listing and calling their tools opens the sealed auth
@@ -269,9 +270,10 @@ export const agentsManifest = defineDomain({
         database: true,
         bucket: 'read',
         secrets: [...providerKeys.secrets, ...mcpTools.secrets],
-        settings: [...providerKeys.settings, ...mcpTools.settings],
+        settings: [...providerKeys.settings, ...mcpTools.settings, 'tokenBatchMs', 'tokenBatchChars'],
       },
-      timeoutSeconds: 180,
+      // One answer of up to MAX_OUTPUT_TOKENS streams for minutes; the call is bounded by this task's time.
+      timeoutSeconds: c.MODEL_CALL_TIMEOUT_SECONDS,
     },
     {
       name: 'agent-run-tool',
@@ -311,5 +313,10 @@ export const agentsManifest = defineDomain({
         MarkFailed: 'agent-mark-failed',
       },
     },
+  ],
+  // Emitted by executions/execution-observer.adapter.ts; the stage dashboard's business figures.
+  metrics: [
+    { name: 'ExecutionsFinished', title: 'Executions finished per tenant, model and status', statistic: 'Sum', by: ['tenantId', 'model', 'status'] },
+    { name: 'ModelTokens', title: 'Model tokens per tenant and model', statistic: 'Sum', by: ['tenantId', 'model'] },
   ],
 });

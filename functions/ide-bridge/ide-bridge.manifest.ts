@@ -40,6 +40,7 @@ const modelProblems = {
 export const analyzeRoute = {
   method: 'POST',
   path: '/v1/ide/analyze',
+  readOnly: true,
   summary: "Diagnostics from the language's real analyzer (TypeScript compiler, pyright, tree-sitter, JSON/YAML/HTML parsers)",
   tags,
   request: { body: c.analyzeRequest },
@@ -50,6 +51,7 @@ export const analyzeRoute = {
 export const completeRoute = {
   method: 'POST',
   path: '/v1/ide/complete',
+  readOnly: true,
   roles: writers,
   rateLimit: { perMinute: 600 },
   summary: "Completion items at a position: the compiler's, merged with the model's (each marked with its source)",
@@ -62,6 +64,7 @@ export const completeRoute = {
 export const inlineRoute = {
   method: 'POST',
   path: '/v1/ide/inline',
+  readOnly: true,
   roles: writers,
   rateLimit: { perMinute: 600 },
   summary: 'Inline completion at a position: the rest of the line or block, from the model',
@@ -74,6 +77,7 @@ export const inlineRoute = {
 export const fixRoute = {
   method: 'POST',
   path: '/v1/ide/fix',
+  readOnly: true,
   roles: writers,
   rateLimit: { perMinute: 120 },
   summary: "Edits fixing a file's diagnostics: the compiler's own fixes first, then the model's, re-analyzed and dropped if they add errors",
@@ -86,6 +90,7 @@ export const fixRoute = {
 export const generateRoute = {
   method: 'POST',
   path: '/v1/ide/generate',
+  readOnly: true,
   roles: writers,
   rateLimit: { perMinute: 120 },
   summary: 'New code or edits from an instruction, with the errors of the result',
@@ -98,6 +103,7 @@ export const generateRoute = {
 export const refactorRoute = {
   method: 'POST',
   path: '/v1/ide/refactor',
+  readOnly: true,
   roles: writers,
   rateLimit: { perMinute: 120 },
   summary: 'Edits refactoring a range as instructed; dropped unless the result analyzes no worse than the input',
@@ -110,6 +116,7 @@ export const refactorRoute = {
 export const explainRoute = {
   method: 'POST',
   path: '/v1/ide/explain',
+  readOnly: true,
   roles: writers,
   rateLimit: { perMinute: 120 },
   summary: 'An explanation of a range of code, from the model',
@@ -132,4 +139,9 @@ export const usageRoute = {
 export const ideBridgeManifest = defineDomain({
   domain: 'ide-bridge',
   endpoints: [analyzeRoute, completeRoute, inlineRoute, fixRoute, generateRoute, refactorRoute, explainRoute, usageRoute],
+  // Emitted by usage.repository.ts, per provider and route (not per tenant: the usage table has that).
+  metrics: [
+    { name: 'IdeModelInputTokens', title: 'IDE model input tokens', statistic: 'Sum', by: ['provider', 'route'] },
+    { name: 'IdeModelOutputTokens', title: 'IDE model output tokens', statistic: 'Sum', by: ['provider', 'route'] },
+  ],
 });

@@ -13,11 +13,11 @@ const notFound = { 404: { description: 'No such resource in your tenant' } };
 
 const db: Access = { database: true };
 /** Talks to n8n: unseals the instance's key, may reach private networks when the operator allows it. */
-const instances: Access = { database: true, secrets: ['credentialsKey'], settings: ['n8nAllowPrivateNetworks'] };
+const instances: Access = { database: true, secrets: ['credentialsKey'], settings: ['n8nAllowPrivateNetworks', 'n8nRequestTimeoutMs'] };
 /** Writes to the tenant's `n8n` channel (stored, then pushed through realtime's fan-out). */
 const publishes: Access = { tables: { connections: 'readwrite' }, websocketManagement: true };
-/** A sync stores, publishes its events, and evaluates the tenant's alert rules (webhooks, SNS). */
-const sync: Access = { ...instances, ...publishes, topics: ['n8nAlerts'] };
+/** A sync stores, publishes its events, and evaluates the tenant's alert rules (webhooks, SNS, the stage's event bus). */
+const sync: Access = { ...instances, ...publishes, topics: ['n8nAlerts'], eventBus: true };
 const secretsDb: Access = { database: true, secrets: ['credentialsKey'] };
 const bucketR: Access = { database: true, bucket: 'read' };
 const bucketRw: Access = { database: true, bucket: 'readwrite' };
@@ -389,5 +389,30 @@ export const n8nMonitorManifest = defineDomain({
       description: 'Deploy hook: registers (or updates) an n8n instance for a tenant, by name',
       access: secretsDb,
     },
+    {
+      name: 'setup-stack-n8n',
+      entry: 'functions/n8n-monitor/instances/setup-stack-n8n.handler.ts',
+      description: "Deploy trigger: sets up the stack's own n8n (owner, API key) and registers it for the default tenant",
+      // Its n8n URL, load balancer and the owner and API key secrets come from lib/n8n-stack.ts (the manifest
+      // cannot name secrets the n8n stack creates), which also grants them.
+      access: { ...secretsDb, settings: ['n8nAllowPrivateNetworks'] },
+      timeoutSeconds: 600,
+    },
+  ],
+  // Emitted by the scheduled poll (sync/poll.handler.ts) and the alert notifier (alerts/alert-notifier.adapter.ts).
+  metrics: [
+    {
+      name: 'N8nSyncLagSeconds',
+      title: 'Sync lag of the stalest instance (s)',
+      statistic: 'Maximum',
+      alarm: {
+        context: 'alarmN8nSyncLagSeconds',
+        default: 1800,
+        description:
+          'An n8n instance has not synced successfully for longer than the threshold: the monitor shows stale executions and alerts may not fire',
+      },
+    },
+    { name: 'N8nSyncFailures', title: 'Failed instance syncs', statistic: 'Sum' },
+    { name: 'N8nAlertsFired', title: 'Alert firings', statistic: 'Sum' },
   ],
 });

@@ -4,6 +4,7 @@
  * operators. Each REST route is declared once with the function that answers it; handlers import their route.
  */
 import { defineDomain, type FunctionSpec, type RestEndpoint } from '#shared/manifest.types.ts';
+import * as audit from './audit-log.contracts.ts';
 import * as c from './platform.contracts.ts';
 
 const tags = ['platform'];
@@ -107,9 +108,33 @@ export const listTenantsRoute = {
   lambda: { name: 'list-tenants', entry: entry('list-tenants'), access: { database: true } },
 } satisfies RestEndpoint;
 
+export const listAuditEntriesRoute = {
+  method: 'GET',
+  path: '/v1/audit',
+  roles: ['admin'],
+  summary: "The audit trail: every mutating call, newest first (the tenant's; platform admins: every tenant's)",
+  tags,
+  request: { query: audit.auditQuery },
+  responses: {
+    200: { description: 'Page of audit entries', schema: audit.auditPage },
+    403: { description: 'Not an admin, or `tenant` names another tenant and the caller is not a platform admin' },
+  },
+  lambda: { name: 'list-audit-entries', entry: entry('list-audit-entries'), access: { database: true } },
+} satisfies RestEndpoint;
+
 export const platformManifest = defineDomain({
   domain: 'platform',
-  endpoints: [healthRoute, openApiRoute, getMeRoute, createApiKeyRoute, listApiKeysRoute, revokeApiKeyRoute, createTenantRoute, listTenantsRoute],
+  endpoints: [
+    healthRoute,
+    openApiRoute,
+    getMeRoute,
+    createApiKeyRoute,
+    listApiKeysRoute,
+    revokeApiKeyRoute,
+    createTenantRoute,
+    listTenantsRoute,
+    listAuditEntriesRoute,
+  ],
   systemFunctions: [
     {
       name: 'migrate',
@@ -132,4 +157,19 @@ export const platformManifest = defineDomain({
     },
   ],
   stateMachines: [{ name: 'echo', definition: 'lib/state-machines/echo.asl.json', tasks: { Echo: 'echo-task' } }],
+  // Emitted by the authorizer (authorizer.handler.ts).
+  metrics: [
+    { name: 'AuthorizerAllowed', title: 'Authorizer: allowed', statistic: 'Sum' },
+    {
+      name: 'AuthorizerDenied',
+      title: 'Authorizer: denied',
+      statistic: 'Sum',
+      alarm: {
+        context: 'alarmAuthorizerDenials',
+        default: 100,
+        description: 'Many requests with bad, expired or revoked credentials: a leaked or revoked key still in use, or credential stuffing',
+      },
+    },
+    { name: 'AuthorizerFailed', title: 'Authorizer: failed (its own errors)', statistic: 'Sum' },
+  ],
 });

@@ -1,3 +1,4 @@
+import { publishEvents } from '#shared/events.ts';
 import { httpHandler, noContent } from '#shared/http.ts';
 import { endSessionsOf } from '#functions/realtime/realtime.public.ts';
 import { apiKeys } from './platform.composition.ts';
@@ -15,5 +16,9 @@ const sessions: SessionTerminator = { endSessionsOf };
 
 export const handler = httpHandler(revokeApiKeyRoute, async ({ principal, params }) => {
   await revokeApiKey(await apiKeys(), sessions, principal, params.keyId);
+  // For customers' own routing (rotate the key in a vault, page someone): the stage's event bus.
+  await publishEvents([
+    { source: 'platform', detailType: 'API Key Revoked', detail: { tenantId: principal.tenantId, keyId: params.keyId, revokedBy: principal.userId } },
+  ]);
   return noContent();
 });

@@ -186,6 +186,7 @@ export const getProtocolMethodRoute = {
 export const validateMessageRoute = {
   method: 'POST',
   path: '/v1/protocols/validate',
+  readOnly: true,
   summary: "Validate one LSP, MCP or REST message against the protocol's schemas: valid, and each error with its JSON Pointer",
   tags: registryTags,
   request: { body: r.validateBody },
@@ -196,6 +197,7 @@ export const validateMessageRoute = {
 export const translateMessageRoute = {
   method: 'POST',
   path: '/v1/protocols/translate',
+  readOnly: true,
   summary:
     'Translate one message between LSP, MCP and REST: LSP requests <-> MCP tools/call <-> REST calls, and their results back (positions converted)',
   tags: registryTags,
@@ -210,6 +212,7 @@ export const translateMessageRoute = {
 export const compatRoute = {
   method: 'POST',
   path: '/v1/protocols/compat',
+  readOnly: true,
   roles: writers,
   summary: 'Probe a remote MCP server as a client would (each revision it speaks, lists, ping, errors) and report every check with its evidence',
   tags: registryTags,

@@ -120,6 +120,17 @@ export const frameIdOf = (body: string | undefined): string | undefined => {
   }
 };
 
+/** The channel a frame names, when it names a well-formed one (for the audit trail, even of a refused frame). */
+export const frameChannelOf = (body: string | undefined): string | undefined => {
+  if (!body) return undefined;
+  try {
+    const channel = (JSON.parse(body) as { channel?: unknown })?.channel;
+    return channelName.safeParse(channel).success ? (channel as string) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
 /** Any error as an error frame: domain errors keep their status and detail, anything else is a generic 500. */
 export const errorFrameFrom = (error: unknown, id?: string): ErrorFrame => {
   const { problem } = toProblem(error);

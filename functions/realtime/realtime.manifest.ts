@@ -118,6 +118,9 @@ export const listMessagesRoute = {
 const live: Access = { tables: { connections: 'readwrite' }, websocketManagement: true };
 
 /**
+ * Every routed action not marked `readOnly` (today `publish`, which appends to a channel's log) is audited by the
+ * action stack (ws-action.ts); functions/manifest.ts grants those the event bus.
+ *
  * Every routed action first re-checks the connection's credentials (an API key: one lookup through the
  * platform's public module) and ends a lapsed connection (its subscriptions removed, DeleteConnection),
  * hence database + live.
@@ -157,6 +160,7 @@ export const realtimeManifest = defineDomain({
       entry: entry('default'),
       description: 'Answers ping and reports unknown actions as error frames',
       websocket: ['$default', 'ping'],
+      readOnly: true,
       access: action,
     },
     {
@@ -164,6 +168,8 @@ export const realtimeManifest = defineDomain({
       entry: entry('subscribe'),
       description: 'Subscribes a connection to a channel, replaying missed events (afterSeq)',
       websocket: ['subscribe'],
+      // Subscriptions are the connection's own session state (gone with it, TTL-bounded), not a stored resource.
+      readOnly: true,
       access: action,
     },
     {
@@ -171,6 +177,7 @@ export const realtimeManifest = defineDomain({
       entry: entry('unsubscribe'),
       description: 'Unsubscribes a connection from a channel',
       websocket: ['unsubscribe'],
+      readOnly: true,
       access: action,
     },
     {
@@ -185,6 +192,7 @@ export const realtimeManifest = defineDomain({
       entry: entry('presence'),
       description: 'Who is connected to a workspace now',
       websocket: ['presence'],
+      readOnly: true,
       access: action,
     },
   ],

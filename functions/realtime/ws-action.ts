@@ -1,16 +1,20 @@
 /**
  * The stack of the routed WebSocket actions: check that the connection's credentials still hold, parse and
- * validate the frame, run one use case, post its reply (or an error frame) to the caller's connection. The
- * handler always answers 200 so the connection stays usable: for one-way routes API Gateway sends the client
- * nothing of the Lambda result anyway.
+ * validate the frame, run one use case, post its reply (or an error frame) to the caller's connection, then
+ * record the audit entry of an action that changes stored state (every action whose manifest entry is not
+ * `readOnly`, so a new action cannot skip it; docs/operations.md). The handler always answers 200 so the
+ * connection stays usable: for one-way routes API Gateway sends the client nothing of the Lambda result anyway.
  */
 import type * as z from 'zod';
+import { recordAudit, wsAuditEntryOf } from '#shared/audit.ts';
+import { isAuditedAction } from '#shared/manifest.types.ts';
 import { logger } from '#shared/observability.ts';
-import { credentialExpiryFrom, principalFrom } from '#shared/principal.ts';
+import { credentialExpiryFrom, principalFrom, type Principal } from '#shared/principal.ts';
 import { wsHandler, type WebSocketEvent } from '#shared/websocket.ts';
 import { connectionsApi } from '#shared/websocket.ts';
-import { errorFrameFrom, frameIdOf, parseFrame } from './frames.ts';
+import { errorFrameFrom, frameChannelOf, frameIdOf, parseFrame } from './frames.ts';
 import { channelEvents, channels, connections, credentialStatus, fanout } from './realtime.composition.ts';
+import { realtimeManifest } from './realtime.manifest.ts';
 import { credentialsHold, endConnection, type Caller, type RealtimePorts } from './realtime.service.ts';
 
 let ports: Promise<RealtimePorts> | undefined;
@@ -55,6 +59,18 @@ export const endIfCredentialsLapsed = async (event: WebSocketEvent, caller: Call
   return true;
 };
 
+/** Whether frames of this route key are audited: decided by the function's manifest entry (unknown keys are). */
+const audited = (routeKey: string): boolean =>
+  isAuditedAction(realtimeManifest.functions.find((f) => f.websocket?.includes(routeKey)) ?? {}, routeKey);
+
+/** After the reply, like the HTTP stack's: the entry says what was tried and how it ended, never the frame's data. */
+const audit = async (event: WebSocketEvent, principal: Principal | undefined, status: number): Promise<void> => {
+  const { routeKey } = event.requestContext;
+  if (!audited(routeKey)) return;
+  const entry = wsAuditEntryOf(routeKey, event.requestContext, principal, status, frameChannelOf(event.body));
+  if (entry) await recordAudit(entry);
+};
+
 export const wsAction = <S extends z.ZodType>(
   schema: S,
   useCase: (ports: RealtimePorts, caller: Caller, frame: z.output<S>) => Promise<object | undefined>,
@@ -63,9 +79,15 @@ export const wsAction = <S extends z.ZodType>(
     const { connectionId } = event.requestContext;
     const id = frameIdOf(event.body);
     let reply: object | undefined;
+    let caller: Caller | undefined;
+    let status = 200;
     try {
-      const caller = callerOf(event);
-      if (await endIfCredentialsLapsed(event, caller)) return { statusCode: 200, body: '' };
+      caller = callerOf(event);
+      if (await endIfCredentialsLapsed(event, caller)) {
+        // A revoked key or expired token still trying to change something is what an auditor looks for.
+        await audit(event, caller.principal, 401);
+        return { statusCode: 200, body: '' };
+      }
       const frame = parseFrame(event.body, schema);
       reply = await useCase(await realtimePorts(), caller, frame);
       if (reply && id !== undefined) reply = { ...reply, id };
@@ -74,7 +96,9 @@ export const wsAction = <S extends z.ZodType>(
       if (frame.status >= 500) logger.error('WebSocket action failed', error as Error);
       else logger.info('Frame rejected', { status: frame.status, detail: frame.detail });
       reply = frame;
+      status = frame.status;
     }
     if (reply) await connectionsApi().post(connectionId, JSON.stringify(reply));
+    await audit(event, caller?.principal, status);
     return { statusCode: 200, body: '' };
   });

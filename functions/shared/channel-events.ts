@@ -44,6 +44,12 @@ const toEvent = (row: EventRow): ChannelEvent => ({
   data: row.data,
 });
 
+/** The events ($4, a JSON array) numbered below the new head ($3 of them) of channel $1, for tenant $2. */
+const INSERT_EVENTS = `INSERT INTO channel_events (channel, seq, tenant_id, kind, data)
+       SELECT $1, head.last_seq - $3 + e.ord, $2, e.item->>'kind', e.item->'data'
+       FROM head, jsonb_array_elements($4::jsonb) WITH ORDINALITY AS e(item, ord)
+       RETURNING channel, seq, kind, at, data`;
+
 export class ChannelEventStore {
   readonly db: Queryable;
   readonly fanout: EventFanout;
@@ -72,11 +78,34 @@ export class ChannelEventStore {
          ON CONFLICT (channel) DO UPDATE SET last_seq = channel_heads.last_seq + $3
          RETURNING last_seq
        )
-       INSERT INTO channel_events (channel, seq, tenant_id, kind, data)
-       SELECT $1, head.last_seq - $3 + e.ord, $2, e.item->>'kind', e.item->'data'
-       FROM head, jsonb_array_elements($4::jsonb) WITH ORDINALITY AS e(item, ord)
-       RETURNING channel, seq, kind, at, data`,
+       ${INSERT_EVENTS}`,
       [channel, tenantId, events.length, toStoredJson(events.map((e) => ({ kind: e.kind, data: e.data ?? {} })))],
+    );
+    return rows.map(toEvent).sort((a, b) => a.seq - b.seq);
+  }
+
+  /**
+   * `store` in one statement (one round trip, its own transaction) behind a guard: `guard.sql` is a
+   * `SELECT ... FOR UPDATE` of at most one row (parameters from $5 on, `guard.params`), and the events are
+   * stored only if it finds that row. The lock orders this write after any transaction holding the row, and
+   * PostgreSQL re-checks the guard's condition on the row as that transaction left it. Empty when it found none.
+   */
+  async storeGuarded(
+    tenantId: string,
+    channel: string,
+    events: NewChannelEvent[],
+    guard: { sql: string; params: unknown[] },
+  ): Promise<ChannelEvent[]> {
+    if (events.length === 0) return [];
+    const { rows } = await this.db.query<EventRow>(
+      `WITH guard AS (${guard.sql}),
+       head AS (
+         INSERT INTO channel_heads (channel, last_seq) SELECT $1::text, $3::bigint FROM guard
+         ON CONFLICT (channel) DO UPDATE SET last_seq = channel_heads.last_seq + $3::bigint
+         RETURNING last_seq
+       )
+       ${INSERT_EVENTS}`,
+      [channel, tenantId, events.length, toStoredJson(events.map((e) => ({ kind: e.kind, data: e.data ?? {} }))), ...guard.params],
     );
     return rows.map(toEvent).sort((a, b) => a.seq - b.seq);
   }

@@ -65,8 +65,9 @@ const secretConfig = (secret: DbSecret): pg.PoolConfig => ({
   port: Number(secret.port ?? 5432),
   user: secret.username,
   database: secret.dbname ?? 'postgres',
-  // RDS Proxy presents an ACM certificate that Node's bundled CAs trust. DB_SSL_VERIFY=false is an escape
-  // hatch for a directly reached instance whose RDS CA is not in that bundle (prefer NODE_EXTRA_CA_CERTS).
+  // RDS Proxy presents an ACM certificate that Node's bundled CAs trust; a database reached directly presents
+  // an RDS CA's, which the stack makes trusted with NODE_EXTRA_CA_CERTS on every database function.
+  // DB_SSL_VERIFY=false is a local escape hatch only: no deploy setting reaches it.
   ssl: { rejectUnauthorized: process.env.DB_SSL_VERIFY !== 'false' },
 });
 

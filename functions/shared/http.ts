@@ -11,7 +11,7 @@ import httpCors from '@middy/http-cors';
 import type middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { z } from 'zod';
-import type { HttpRoute } from './manifest.types.ts';
+import { isAudited, type HttpRoute } from './manifest.types.ts';
 import {
   BadRequestError,
   fieldErrorsOf,
@@ -27,7 +27,7 @@ import { headerOf } from './headers.ts';
 import { MAX_JSON_DEPTH, tooDeep } from './json.ts';
 import { baseHandler, logger, metrics, MetricUnit } from './observability.ts';
 import { principalFrom, type Principal } from './principal.ts';
-import { perMinuteFromEnv, rateLimiterFromEnv, type LimitRule, type LimitState } from './rate-limit.ts';
+import type { LimitRule, LimitState } from './rate-limit.ts';
 import { cors, settings } from './resources.ts';
 import { unsafeStrings } from './stored-json.ts';
 
@@ -118,14 +118,39 @@ const problemErrors = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayPr
 
 /** One status-class count per request: useful, and keeps Powertools from warning about empty metrics. */
 const statusMetric = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => {
+  // Literal names: the infra test reads the emitted metrics off the code (test/infra/operations.test.ts).
   const record = (status: number | undefined): void => {
-    const name = status === undefined || status >= 500 ? 'ServerError' : status >= 400 ? 'ClientError' : 'Success';
-    metrics.addMetric(name, MetricUnit.Count, 1);
+    if (status === undefined || status >= 500) metrics.addMetric('ServerError', MetricUnit.Count, 1);
+    else if (status >= 400) metrics.addMetric('ClientError', MetricUnit.Count, 1);
+    else metrics.addMetric('Success', MetricUnit.Count, 1);
   };
   return {
     after: (request) => record(request.response?.statusCode),
     onError: (request) => record(request.response?.statusCode),
   };
+};
+
+/**
+ * One audit entry per mutating call (audit.ts decides which routes and what is kept), after the response is
+ * known: in `after` for answers and in `onError` for problems (problemErrors' onError, which runs first, has
+ * built the problem response by then). Awaited, so a frozen Lambda container does not lose it.
+ */
+const auditTrail = (route: HttpRoute): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => {
+  // Loaded only by audited routes (PostgreSQL and EventBridge clients): a GET function never evaluates them.
+  const audit = import('./audit.ts');
+  const record = async (request: middy.Request<APIGatewayProxyEvent, APIGatewayProxyResult>): Promise<void> => {
+    const status = request.response?.statusCode ?? 500;
+    let principal: Principal | undefined;
+    try {
+      principal = principalFrom(request.event.requestContext?.authorizer);
+    } catch {
+      return;
+    }
+    const { auditEntryOf, recordAudit } = await audit;
+    const entry = auditEntryOf(route, request.event, principal, status, request.response?.body);
+    if (entry) await recordAudit(entry);
+  };
+  return { after: record, onError: record };
 };
 
 /**
@@ -135,6 +160,8 @@ const statusMetric = (): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayPro
  * limit reported; over a limit the answer is 429 with `Retry-After`. Unauthenticated routes are not counted.
  */
 const rateLimiting = (route: HttpRoute): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> => {
+  // The limiter (and its DynamoDB client) only where requests are counted: health and the OpenAPI document never load it.
+  const limits = route.auth === 'none' ? undefined : import('./rate-limit.ts');
   const routeRule: LimitRule | undefined = route.rateLimit && {
     scope: `route:${route.method} ${route.path}`,
     perMinute: route.rateLimit.perMinute,
@@ -150,6 +177,7 @@ const rateLimiting = (route: HttpRoute): middy.MiddlewareObj<APIGatewayProxyEven
   return {
     before: async (request) => {
       if (route.auth === 'none') return;
+      const { rateLimiterFromEnv, perMinuteFromEnv } = await limits!;
       const limiter = rateLimiterFromEnv();
       if (!limiter) return;
       const { tenantId } = principalFrom(request.event.requestContext?.authorizer);
@@ -212,12 +240,13 @@ export const httpHandler = <R extends HttpRoute>(route: R, useCase: UseCase<R>) 
     return json(result.status, result.body, 'application/json', result.headers);
   };
 
+  const stack = baseHandler<APIGatewayProxyEvent, APIGatewayProxyResult>({ correlationId: (event) => event.requestContext?.requestId })
+    .use(httpCors({ origins: corsOrigins, headers: cors.allowHeaders.join(','), exposeHeaders: cors.exposeHeaders.join(','), methods: route.method }))
+    .use(statusMetric());
+  // Before problemErrors and rateLimiting: their onError (which run first) have built the answer it records.
+  if (isAudited(route)) stack.use(auditTrail(route));
   return (
-    baseHandler<APIGatewayProxyEvent, APIGatewayProxyResult>({ correlationId: (event) => event.requestContext?.requestId })
-      .use(
-        httpCors({ origins: corsOrigins, headers: cors.allowHeaders.join(','), exposeHeaders: cors.exposeHeaders.join(','), methods: route.method }),
-      )
-      .use(statusMetric())
+    stack
       // Before problemErrors: its onError (which runs first) builds the 429 this one then adds headers to.
       .use(rateLimiting(route))
       .use(problemErrors())

@@ -33,7 +33,12 @@ export type SettingName =
   | 'n8nPollMinutes'
   | 'n8nAllowPrivateNetworks'
   | 'mcpServerAllowedHosts'
-  | 'ideDefaultModel';
+  | 'ideDefaultModel'
+  | 'tokenBatchMs'
+  | 'tokenBatchChars'
+  | 'dbPoolMax'
+  | 'fanoutConcurrency'
+  | 'n8nRequestTimeoutMs';
 /** Lambda layers the stack builds (functions/shared/resources.ts `layers`); a function lists the ones it needs. */
 export type LayerName = 'ideAnalyzers';
 
@@ -57,6 +62,11 @@ export interface HttpRoute {
    * (RATE_LIMIT_PER_MINUTE). Only authenticated routes are counted.
    */
   rateLimit?: { perMinute: number };
+  /**
+   * A non-GET route that changes nothing (it computes an answer: analysis, completion, validation): no
+   * audit entry. Every other non-GET authenticated route is audited by the HTTP stack (functions/shared/audit.ts).
+   */
+  readOnly?: boolean;
   tags?: string[];
 }
 
@@ -74,6 +84,8 @@ export interface Access {
   settings?: readonly SettingName[];
   /** SNS topics it may publish to (none locally: the topic's env var is then unset). */
   topics?: readonly TopicName[];
+  /** May put events on the stage's EventBridge bus (functions/shared/events.ts); functions/manifest.ts adds it for audited routes. */
+  eventBus?: boolean;
 }
 
 /** One Lambda function: its code and what it may touch. */
@@ -111,7 +123,23 @@ export interface FunctionSpec extends LambdaSpec {
   http?: HttpRoute[];
   /** WebSocket route keys: `$connect`, `$disconnect`, `$default`, or an `action` value. */
   websocket?: string[];
+  /**
+   * WebSocket functions whose actions change nothing stored (ping, presence, the connection's own
+   * subscriptions): no audit entry. Every other action is audited (`isAuditedAction`); REST routes say
+   * `readOnly` per route instead.
+   */
+  readOnly?: boolean;
 }
+
+/**
+ * Whether the WebSocket action stack (functions/realtime/ws-action.ts) writes an audit entry for frames of this
+ * route key: every client action (not `$connect`, `$disconnect`, `$default`) of a function not marked readOnly.
+ */
+export const isAuditedAction = (fn: Pick<FunctionSpec, 'readOnly'>, routeKey: string): boolean => !routeKey.startsWith('$') && fn.readOnly !== true;
+
+/** Whether the HTTP stack writes an audit entry for calls of this route (functions/shared/audit.ts): every mutating authenticated route. */
+export const isAudited = (route: Pick<HttpRoute, 'method' | 'auth' | 'readOnly'>): boolean =>
+  route.auth !== 'none' && route.method !== 'GET' && route.readOnly !== true;
 
 /** A REST route and the function that answers it, declared side by side: one entry per route. */
 export type RestEndpoint = HttpRoute & { lambda: LambdaSpec };
@@ -124,6 +152,22 @@ export interface StateMachineSpec {
   tasks: Record<string, string>;
 }
 
+/**
+ * A figure a domain's code emits (Powertools Metrics: the stage's namespace, the `service` dimension naming the
+ * domain), shown in the domain's section of the stage dashboard and, with `alarm`, alarmed. The stack derives
+ * the rest (per-function errors, throttles, duration, cold starts; API, state machine and table metrics).
+ */
+export interface DomainMetric {
+  /** As the code emits it: `metrics.addMetric(name, ...)`. */
+  name: string;
+  title: string;
+  statistic: 'Sum' | 'Maximum' | 'Average';
+  /** Further dimensions the code adds (`tenantId`, `model`): the dashboard draws one line per value. */
+  by?: readonly string[];
+  /** Alarm when the statistic over 5 minutes reaches the threshold: CDK context `context`, else `default`. */
+  alarm?: { context: string; default: number; description: string };
+}
+
 /** What one domain declares; `defineDomain` fills in the domain name on every function. */
 export interface DomainManifest {
   domain: DomainName;
@@ -132,6 +176,8 @@ export interface DomainManifest {
   /** Functions with no route: state machine tasks, deploy triggers, operator tools. */
   systemFunctions: FunctionSpec[];
   stateMachines: StateMachineSpec[];
+  /** Business figures for the dashboard and alarms (see DomainMetric). */
+  metrics?: DomainMetric[];
 }
 
 /** The whole platform: the one authorizer and every domain (platform first: it goes into the parent stack). */
@@ -154,6 +200,7 @@ export const defineDomain = (manifest: {
   functions?: DomainFunction[];
   systemFunctions?: DomainFunction[];
   stateMachines?: StateMachineSpec[];
+  metrics?: DomainMetric[];
 }): DomainManifest => {
   const withDomain = (fn: DomainFunction): FunctionSpec => ({ ...fn, domain: manifest.domain });
   return {
@@ -161,6 +208,7 @@ export const defineDomain = (manifest: {
     functions: [...(manifest.endpoints ?? []).map(restFunction), ...(manifest.functions ?? [])].map(withDomain),
     systemFunctions: (manifest.systemFunctions ?? []).map(withDomain),
     stateMachines: manifest.stateMachines ?? [],
+    ...(manifest.metrics ? { metrics: manifest.metrics } : {}),
   };
 };
 

@@ -120,6 +120,12 @@ export interface OutboundRequest {
   maxResponseBytes: number;
   policy: OutboundPolicy;
   signal?: AbortSignal;
+  /**
+   * Connect to this host name's addresses instead of the URL's, still under the policy: TLS (SNI and the
+   * certificate check) and the Host header keep naming the URL's host. For a load balancer whose public
+   * name may not point at it yet (the stack's n8n during a deploy). Applies when the URL names a host.
+   */
+  resolveAs?: string;
 }
 
 export interface OutboundResponse {
@@ -152,7 +158,10 @@ export const outboundRequest = async (url: URL, request: OutboundRequest): Promi
     return error;
   };
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
-    const req = send(url, { method: request.method, headers, lookup: guardedLookup(request.policy), signal }, resolve);
+    const guarded = guardedLookup(request.policy);
+    const resolveAs = request.resolveAs;
+    const lookup: LookupFunction = resolveAs ? (_hostname, options, callback) => guarded(resolveAs, options, callback) : guarded;
+    const req = send(url, { method: request.method, headers, lookup, signal }, resolve);
     req.on('error', reject);
     req.end(body);
   }).catch((error: unknown) => {

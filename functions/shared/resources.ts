@@ -56,7 +56,24 @@ export const env = {
   dbHost: 'DB_HOST',
   /** Set by the local runtime and the LocalStack target: emulators want path-style S3 URLs. */
   s3ForcePathStyle: 'S3_FORCE_PATH_STYLE',
+  /** The stage's EventBridge bus (audit entries and the domains' own events); unset: events are not published. */
+  eventBusName: 'EVENT_BUS_NAME',
+  /**
+   * The stack's own n8n (lib/n8n-stack.ts), given to setup-stack-n8n only: its public URL, the load balancer's
+   * DNS name (reached directly, so public DNS need not point there yet), and its owner and API key secrets
+   * (ARNs; the manifest's `secrets` names only the stage's fixed secrets, so lib/n8n-stack.ts grants these).
+   */
+  n8nStackUrl: 'N8N_STACK_URL',
+  n8nStackEndpoint: 'N8N_STACK_ENDPOINT',
+  n8nOwnerSecretArn: 'N8N_OWNER_SECRET_ARN',
+  n8nApiKeySecretArn: 'N8N_API_KEY_SECRET_ARN',
 } as const;
+
+/**
+ * The CloudWatch namespace of the metrics the functions emit (Powertools, POWERTOOLS_METRICS_NAMESPACE): one per
+ * stage, so two stages in one account (blue/green, docs/operations.md) never add up on each other's dashboards.
+ */
+export const metricsNamespace = (stage: string): string => `MultimodalLlmStack/${stage}`;
 
 /** The default tenant owns the first admin key; its admins are platform admins (may create tenants). */
 export const DEFAULT_TENANT_ID = 'default';
@@ -111,6 +128,17 @@ export const settings: Record<SettingName, { env: string; description: string }>
     description:
       'The model of the IDE routes when a request names none, as provider:model (default: openai:gpt-4o-mini, else anthropic:claude-haiku-4-5, whichever is configured)',
   },
+  tokenBatchMs: {
+    env: 'TOKEN_BATCH_MS',
+    description: 'Streamed model text is published at most this often per model call, after its first token (default 40)',
+  },
+  tokenBatchChars: { env: 'TOKEN_BATCH_CHARS', description: 'A streamed text batch is published early once this many characters wait (default 200)' },
+  dbPoolMax: {
+    env: 'DB_POOL_MAX',
+    description: 'PostgreSQL connections each function container may hold (default 3); every database function reads it',
+  },
+  fanoutConcurrency: { env: 'FANOUT_CONCURRENCY', description: 'WebSocket connections posted to at once by a fan-out (default 50)' },
+  n8nRequestTimeoutMs: { env: 'N8N_REQUEST_TIMEOUT_MS', description: 'How long one call to an n8n API may take, in ms (default 10000)' },
 };
 
 /**

@@ -9,13 +9,21 @@ import {
   GoneException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { baseHandler, logger } from './observability.ts';
 import { env } from './resources.ts';
 
-/** API Gateway passes the `$connect` authorizer's context on every event of the connection. */
+/**
+ * API Gateway passes the `$connect` authorizer's context on every event of the connection, and the client's
+ * address (`identity`, absent from the aws-lambda type) too.
+ */
 export type WebSocketEvent = APIGatewayProxyWebsocketEventV2 & {
-  requestContext: APIGatewayProxyWebsocketEventV2['requestContext'] & { authorizer?: Record<string, unknown> };
+  requestContext: APIGatewayProxyWebsocketEventV2['requestContext'] & {
+    authorizer?: Record<string, unknown>;
+    identity?: { sourceIp?: string; userAgent?: string };
+  };
 };
 
 type WsUseCase = (event: WebSocketEvent) => Promise<APIGatewayProxyResult>;
@@ -55,7 +63,19 @@ export class ManagementApiPoster implements FramePoster {
   static fromEnv(): ManagementApiPoster {
     const endpoint = process.env[env.websocketCallbackUrl];
     if (!endpoint) throw new Error(`${env.websocketCallbackUrl} is not set`);
-    return new ManagementApiPoster(new ApiGatewayManagementApiClient({ endpoint, maxAttempts: 3 }));
+    // One kept-alive socket per post a fan-out has in flight (FANOUT_CONCURRENCY, channel-fanout.ts): no
+    // post waits for a socket, and no socket is opened per post.
+    const sockets = Math.max(1, Number(process.env.FANOUT_CONCURRENCY ?? 50) || 50);
+    return new ManagementApiPoster(
+      new ApiGatewayManagementApiClient({
+        endpoint,
+        maxAttempts: 3,
+        requestHandler: {
+          httpAgent: new HttpAgent({ keepAlive: true, maxSockets: sockets }),
+          httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: sockets }),
+        },
+      }),
+    );
   }
 
   /** 'gone' when the connection no longer exists; other failures are retried by the client, then logged. */

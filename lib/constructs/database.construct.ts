@@ -1,9 +1,15 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
+import { acknowledge } from '../nag.ts';
+
+/** The construct id of aws-cdk-lib's AwsCustomResource provider (a singleton per stack). */
+const AWS_CUSTOM_RESOURCE_PROVIDER = 'AWS679f53fac002430cb0da5b7982bd2287';
 
 export interface DatabaseProps {
   vpc: ec2.IVpc;
@@ -32,9 +38,13 @@ export class Database extends Construct {
   readonly clientSecurityGroup: ec2.SecurityGroup;
   /** What must exist before migrations can run. */
   readonly readyWhen: IConstruct[];
+  /** The Aurora cluster; undefined for an existing database. */
+  readonly cluster: rds.DatabaseCluster | undefined;
+  private readonly deletionProtection: boolean;
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
+    this.deletionProtection = props.deletionProtection;
     this.clientSecurityGroup = new ec2.SecurityGroup(this, 'ClientSecurityGroup', {
       vpc: props.vpc,
       description: 'Lambdas that talk to PostgreSQL',
@@ -48,6 +58,7 @@ export class Database extends Construct {
       this.secret = secretsmanager.Secret.fromSecretCompleteArn(this, 'Secret', props.existingSecretArn);
       this.host = undefined;
       this.readyWhen = [];
+      this.cluster = undefined;
       return;
     }
 
@@ -70,13 +81,21 @@ export class Database extends Construct {
       defaultDatabaseName: 'mls',
       storageEncrypted: true,
       iamAuthentication: true,
-      deletionProtection: props.deletionProtection,
+      // Left out of the template on purpose (see `protectAfter`): a cluster created protected cannot be deleted
+      // by the rollback of a failed first deploy, and the retry then fails on its identifier.
+      deletionProtection: undefined,
       removalPolicy: props.removalPolicy,
       backup: { retention: Duration.days(7), preferredWindow: '03:00-04:00' },
       cloudwatchLogsExports: ['postgresql'],
     });
     cluster.node.addDependency(postgresLog);
     this.secret = cluster.secret!;
+    this.cluster = cluster;
+    // The password of the cluster (and of its snapshot, taken when the stack is deleted) is kept as long as
+    // the data it opens: retained with it, deleted with it, and deleted by the rollback that deletes a new cluster.
+    (cluster.node.findChild('Secret') as secretsmanager.Secret).applyRemovalPolicy(
+      props.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    );
 
     // Rotated every 30 days by Secrets Manager's hosted single-user PostgreSQL rotation (same user, new
     // password). Functions survive it because functions/shared/db.ts gives each new connection the current
@@ -113,11 +132,48 @@ export class Database extends Construct {
       reason:
         'Clients reach the database only through the RDS Proxy, which always listens on 5432 for PostgreSQL; a different cluster port would hide nothing and the security groups admit only the Lambda client group.',
     });
-    if (!props.deletionProtection) {
-      Validations.of(cluster).acknowledge({
-        id: 'AwsSolutions-RDS10',
-        reason: 'Deletion protection was switched off by context (deletionProtection=false) for a disposable stage.',
-      });
+    Validations.of(cluster).acknowledge({
+      id: 'AwsSolutions-RDS10',
+      reason: props.deletionProtection
+        ? 'Deletion protection is switched on by the DeletionProtection custom resource once everything else of the first deploy exists (protectAfter): a cluster created protected would make the rollback of a failed first deploy fail, and the retry with it.'
+        : 'Deletion protection was switched off by context (deletionProtection=false) for a disposable stage.',
+    });
+  }
+
+  /**
+   * Switches deletion protection on after `dependencies` (everything else of the stack) exist: on the first
+   * deploy that is its last step, so a deploy that fails before it rolls back to nothing (the cluster is
+   * created unprotected and deleted by the rollback); once on, it stays on, and CloudFormation never turns it
+   * off because the template leaves the property unset. Nothing happens on delete: deleting the stack keeps
+   * the cluster until an operator switches protection off (docs/deploy.md, "Teardown").
+   */
+  protectAfter(dependencies: IConstruct[], logRetention: logs.RetentionDays): void {
+    if (!this.cluster || !this.deletionProtection) return;
+    const call: cr.AwsSdkCall = {
+      service: 'RDS',
+      action: 'modifyDBCluster',
+      parameters: { DBClusterIdentifier: this.cluster.clusterIdentifier, DeletionProtection: true, ApplyImmediately: true },
+      physicalResourceId: cr.PhysicalResourceId.of(`${this.cluster.clusterIdentifier}-deletion-protection`),
+    };
+    const protection = new cr.AwsCustomResource(this, 'DeletionProtection', {
+      onCreate: call,
+      onUpdate: call,
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({ actions: ['rds:ModifyDBCluster'], resources: [this.cluster.clusterArn] }),
+      ]),
+      installLatestAwsSdk: false,
+      logGroup: new logs.LogGroup(this, 'DeletionProtectionLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY }),
+    });
+    for (const dependency of dependencies) protection.node.addDependency(dependency);
+    // AwsCustomResource's provider is a stack-level singleton whose role and runtime aws-cdk-lib defines.
+    const provider = Stack.of(this).node.tryFindChild(AWS_CUSTOM_RESOURCE_PROVIDER);
+    if (provider) {
+      acknowledge(
+        provider,
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        'CDK-owned AwsCustomResource provider: basic execution role defined by aws-cdk-lib, plus rds:ModifyDBCluster on this cluster only.',
+      );
+      acknowledge(provider, 'AwsSolutions-L1', 'CDK-owned AwsCustomResource provider: its runtime is pinned by aws-cdk-lib, not by this stack.');
     }
   }
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ArnFormat, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -9,8 +10,18 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { FunctionSpec, LayerName, SecretName, SettingName, StateMachineName, TableName, TopicName } from '#shared/manifest.types.ts';
+import {
+  pascalName,
+  type FunctionSpec,
+  type LayerName,
+  type SecretName,
+  type SettingName,
+  type StateMachineName,
+  type TableName,
+  type TopicName,
+} from '#shared/manifest.types.ts';
 import {
   env,
   secrets as secretShapes,
@@ -22,6 +33,7 @@ import {
 import { bundling } from '../bundling.ts';
 import { acknowledge, acknowledgeWildcardResource } from '../nag.ts';
 import type { Database } from './database.construct.ts';
+import { LiveAliases, type SafeDeploys } from './live-aliases.construct.ts';
 import { PackagesLayer } from './layers.construct.ts';
 
 /** Where functions find PostgreSQL: Aurora/existing secret inside the VPC, or a plain URL (LocalStack). */
@@ -48,10 +60,17 @@ export interface SharedResources {
   topics?: Partial<Record<TopicName, sns.ITopic>>;
   /** State machine names are fixed up front, so ARNs are known without a dependency on the resource. */
   stateMachineName: (name: StateMachineName) => string;
-  websocket: { callbackUrl: string; apiId: string; stageName: string };
+  /** `localstackHost`: LocalStack's API host, which nested stacks build their callback URL with. */
+  websocket: { callbackUrl: string; apiId: string; stageName: string; localstackHost?: string };
   /** Operator settings from context; each reaches only the functions that name it. */
   settings: Partial<Record<SettingName, string>>;
   s3ForcePathStyle: boolean;
+  /** The stage's event bus: functions with `access.eventBus` get its name and may put events on it. */
+  eventBus?: events.IEventBus;
+  /** Where failed asynchronous invocations of scheduled functions go (lib/constructs/event-bus.construct.ts). */
+  deadLetterQueue?: sqs.IQueue;
+  /** Live aliases and how new versions take traffic (lib/constructs/live-aliases.construct.ts); none: callers invoke $LATEST. */
+  safeDeploys?: SafeDeploys;
   /** Folders copied into a function's bundle, by function name (e.g. migrate -> migrations). */
   extraAssets?: Record<string, string[]>;
 }
@@ -59,7 +78,12 @@ export interface SharedResources {
 export interface FunctionsProps {
   specs: FunctionSpec[];
   shared: SharedResources;
+  /** Names the stack's live-alias alarms (`<prefix>-<group>-functions`); default `functions`. */
+  group?: string;
 }
+
+/** The RDS certificate authorities in Lambda's Node.js runtimes (NODE_EXTRA_CA_CERTS). */
+export const RDS_CA_BUNDLE = '/var/runtime/ca-cert.pem';
 
 const DYNAMODB_READ = [
   'dynamodb:GetItem',
@@ -88,6 +112,23 @@ export class DomainFunctions extends Construct {
       if (this.byName.has(spec.name)) throw new Error(`Duplicate function name in the manifest: ${spec.name}`);
       this.byName.set(spec.name, this.createFunction(spec, props.shared));
     }
+    if (props.shared.safeDeploys) {
+      // The group in the id: logical ids stay unique across stacks (the stack-level resources share a path).
+      this.live = new LiveAliases(this, `Live${pascalName(props.group ?? 'functions')}`, {
+        ...props.shared.safeDeploys,
+        functions: this.byName,
+        prefix: props.shared.prefix,
+        group: props.group ?? 'functions',
+      });
+    }
+  }
+
+  /** Live aliases (and their alarms), when the stack deploys safely; see `invokable`. */
+  readonly live: LiveAliases | undefined;
+
+  /** What callers invoke: the function's live alias, or the function itself when there are no aliases. */
+  invokable(name: string): lambda.IFunction {
+    return this.live ? this.live.get(name) : this.get(name);
   }
 
   /**
@@ -153,6 +194,10 @@ export class DomainFunctions extends Construct {
         };
         environment[env.dbSecretArn] = database.secret.secretArn;
         if (database.host) environment[env.dbHost] = database.host;
+        // The client verifies the server's certificate (functions/shared/db.ts). Lambda's Node.js runtimes
+        // ship the RDS certificate authorities in this file but do not load them unless told: without it a
+        // database reached directly (databaseSecretArn) fails its TLS handshake on the first query.
+        environment.NODE_EXTRA_CA_CERTS = RDS_CA_BUNDLE;
         database.secret.grantRead(role);
         // Lambda manages the function's ENIs with the execution role; these EC2 actions take no resource ARN.
         role.addToPolicy(
@@ -160,6 +205,7 @@ export class DomainFunctions extends Construct {
             actions: [
               'ec2:CreateNetworkInterface',
               'ec2:DescribeNetworkInterfaces',
+              'ec2:DescribeSubnets',
               'ec2:DeleteNetworkInterface',
               'ec2:AssignPrivateIpAddresses',
               'ec2:UnassignPrivateIpAddresses',
@@ -210,6 +256,10 @@ export class DomainFunctions extends Construct {
       if (!topic) continue;
       environment[topicShapes[topicName].env] = topic.topicArn;
       topic.grantPublish(role);
+    }
+    if (access.eventBus && props.eventBus) {
+      environment[env.eventBusName] = props.eventBus.eventBusName;
+      props.eventBus.grantPutEventsTo(role);
     }
     for (const name of access.settings ?? []) {
       const value = props.settings[name];
@@ -290,6 +340,8 @@ export class DomainFunctions extends Construct {
       logGroup,
       tracing: lambda.Tracing.ACTIVE,
       environment,
+      // EventBridge invokes scheduled functions asynchronously: after Lambda's retries, the event is kept here.
+      ...(spec.schedule && props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
       ...vpcConfig,
       bundling: {
         forceDockerBundling: false,
@@ -300,6 +352,8 @@ export class DomainFunctions extends Construct {
         sourceMap: bundling.sourcemap,
         sourcesContent: bundling.sourcesContent,
         banner: bundling.banner,
+        // NodejsFunction has no property for it; the flag is esbuild's own (lib/bundling.ts says why).
+        esbuildArgs: { '--ignore-annotations': bundling.ignoreAnnotations },
         // A layer's packages come from /opt/nodejs/node_modules at run time, not from the bundle.
         externalModules: [...bundling.external, ...layers.flatMap((l) => l.packages)],
         ...(extraAssets.length > 0

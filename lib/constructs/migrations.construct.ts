@@ -48,6 +48,11 @@ export class Migrations extends Construct {
     const resource = this.trigger.node.findAll().find((c): c is CfnResource => CfnResource.isCfnResource(c));
     resource?.addPropertyOverride('MigrationsHash', this.migrationsHash);
   }
+
+  /** Creates and updates `dependents` (functions, nested stacks) only once the migrations have run. */
+  runBefore(dependents: Iterable<IConstruct>): void {
+    for (const dependent of dependents) dependent.node.addDependency(this.trigger);
+  }
 }
 
 /** The trigger's provider Lambda is a stack-level singleton that CDK owns; acknowledge its fixed shape. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Duration, type NestedStack, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, type NestedStack, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -74,7 +74,10 @@ export class PlatformRestApi extends Construct {
       description: 'Multimodal LLM Stack REST API (v1)',
       deploy: false,
       cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: props.removalPolicy,
+      // The role is the account's (AWS::ApiGateway::Account, one per region), which every stage of every API
+      // in the region logs through: deleting it with this stack, or with a failed first deploy of another
+      // stage, would break the others' logging and the next stage's creation. So it outlives the stack.
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
       defaultCorsPreflightOptions: this.corsPreflight,
       endpointTypes: [apigateway.EndpointType.REGIONAL],
     });

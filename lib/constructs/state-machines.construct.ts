@@ -35,10 +35,11 @@ export class DomainStateMachines extends Construct {
         retention: props.logRetention,
         removalPolicy: props.removalPolicy,
       });
-      const taskFunctions = [...new Set(Object.values(spec.tasks))].map((name) => props.functions.get(name));
+      // The live aliases: a canary deploy shifts the tasks' traffic like the API's.
+      const taskFunctions = [...new Set(Object.values(spec.tasks))].map((name) => props.functions.invokable(name));
       const role = new iam.Role(machineScope, 'Role', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
       if (taskFunctions.length > 0) {
-        // Exact function ARNs (the definition invokes $LATEST), not the `:*` every-version form of grantInvoke.
+        // Exact ARNs of what the definition invokes (the live aliases), not the `:*` every-version form of grantInvoke.
         role.addToPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: taskFunctions.map((fn) => fn.functionArn) }));
       }
       const machine = new sfn.StateMachine(machineScope, 'StateMachine', {
@@ -48,7 +49,10 @@ export class DomainStateMachines extends Construct {
           taskFunctions.map((fn, i) => [`${pascalName([...new Set(Object.values(spec.tasks))][i]!)}FunctionArn`, fn.functionArn]),
         ),
         role,
-        logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+        // Every event (which state ran, when, how it ended) but no execution data: inputs, outputs and task
+        // parameters carry prompts, tool arguments and the approval step's task token (a credential that
+        // resumes the run), none of which belongs in a log. The data itself is in PostgreSQL, per tenant.
+        logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
         tracingEnabled: true,
       });
       acknowledge(

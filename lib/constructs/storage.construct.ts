@@ -66,10 +66,15 @@ export class Storage extends Construct {
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'files/',
       lifecycleRules: [
-        // Presigned uploads land under tmp/ until a handler claims them; unclaimed ones are garbage.
-        { id: 'expire-tmp-uploads', prefix: 'tmp/', expiration: Duration.days(1) },
         { id: 'expire-noncurrent-versions', noncurrentVersionExpiration: Duration.days(30) },
+        // What an abandoned upload can leave behind. Uploads go straight to their final key
+        // (`tenants/<tenant>/uploads/<file>`) through a presigned PUT whose Content-Length is signed: S3 stores
+        // the whole file or nothing, so an upload given up before or during the PUT leaves no object; a file
+        // that did land is the tenant's even if nothing has read it yet. Only multipart uploads (the SDK's
+        // large-object path) leave parts behind, invisible and billed, until this rule removes them.
         { id: 'abort-incomplete-multipart', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // Delete markers left once every version behind them has expired.
+        { id: 'remove-expired-delete-markers', expiredObjectDeleteMarker: true },
       ],
       cors: [
         {

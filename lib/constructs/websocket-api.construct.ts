@@ -9,8 +9,13 @@ import { Construct } from 'constructs';
 import type { FunctionSpec } from '#shared/manifest.types.ts';
 import { acknowledge } from '../nag.ts';
 
-/** The @connections endpoint of API `apiId`'s stage, in `scope`'s stack (a nested stack passes the id in). */
-export const callbackUrlOf = (scope: Construct, apiId: string, stageName: string): string => {
+/**
+ * The @connections endpoint of API `apiId`'s stage, in `scope`'s stack (a nested stack passes the id in). On
+ * LocalStack (`localstackHost`, e.g. `localhost.localstack.cloud:4566`) every API answers at
+ * `http://<apiId>.execute-api.<host>/<stage>`; the AWS hostname would send the functions' posts to AWS.
+ */
+export const callbackUrlOf = (scope: Construct, apiId: string, stageName: string, localstackHost?: string): string => {
+  if (localstackHost) return `http://${apiId}.execute-api.${localstackHost}/${stageName}`;
   const stack = Stack.of(scope);
   return `https://${apiId}.execute-api.${stack.region}.${stack.urlSuffix}/${stageName}`;
 };
@@ -21,6 +26,8 @@ export interface WebSocketApiProps {
   logRetention: logs.RetentionDays;
   removalPolicy: RemovalPolicy;
   throttle: { rateLimit: number; burstLimit: number };
+  /** LocalStack target: the host (and port) LocalStack serves APIs on, as the functions reach it. */
+  localstackHost?: string;
 }
 
 /**
@@ -33,12 +40,14 @@ export class PlatformWebSocketApi extends Construct {
   readonly api: apigwv2.WebSocketApi;
   readonly stage: apigwv2.WebSocketStage;
   readonly stageName: string;
+  readonly localstackHost: string | undefined;
   private readonly prefix: string;
   private authorizer: apigwv2.WebSocketAuthorizer | undefined;
 
   constructor(scope: Construct, id: string, props: WebSocketApiProps) {
     super(scope, id);
     this.stageName = props.stageName;
+    this.localstackHost = props.localstackHost;
     this.prefix = props.prefix;
     this.api = new apigwv2.WebSocketApi(this, 'Api', {
       apiName: `${props.prefix}-ws`,
@@ -73,7 +82,7 @@ export class PlatformWebSocketApi extends Construct {
 
   /** `https://{api}.execute-api.{region}.{suffix}/{stage}`, built from the API id alone (no Stage dependency). */
   get callbackUrl(): string {
-    return callbackUrlOf(this, this.api.apiId, this.stageName);
+    return callbackUrlOf(this, this.api.apiId, this.stageName, this.localstackHost);
   }
 
   get url(): string {

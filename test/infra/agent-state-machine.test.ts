@@ -55,7 +55,13 @@ describe('agent state machine definition', () => {
 
   it('retries the retryable model errors on the model call and catches everything into MarkFailed', () => {
     const states = JSON.parse(text).States;
-    expect(states.CallModel.Retry[0].ErrorEquals).toEqual(['ModelThrottledError', 'ModelTimeoutError', 'ModelUnavailableError']);
+    expect(states.CallModel.Retry[0].ErrorEquals).toEqual(['ModelThrottledError', 'ModelUnavailableError']);
+    // A call that ran out of time without an answer is tried once more (each try may take the task's whole time);
+    // an answer too long for that time (ModelOutputTooLongError) would be cut off again, so it is never retried.
+    const retriers = states.CallModel.Retry as Array<{ ErrorEquals: string[]; MaxAttempts: number }>;
+    expect(retriers.find((r) => r.ErrorEquals.includes('ModelTimeoutError'))?.MaxAttempts).toBe(1);
+    expect(retriers.flatMap((r) => r.ErrorEquals)).not.toContain('ModelOutputTooLongError');
+    expect(retriers.flatMap((r) => r.ErrorEquals)).not.toContain('States.ALL');
     for (const name of ['Prepare', 'CallModel', 'WaitForApproval', 'RunTools'])
       expect(states[name].Catch[0]).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'MarkFailed' });
     expect(states.RunTools.MaxConcurrency).toBeGreaterThan(0);
@@ -80,6 +86,8 @@ describe('the deployed definition', () => {
     const stack = new Stack(app, 'AgentMachineTest', { env: { account: '123456789012', region: 'us-east-1' } });
     const fns = new Map<string, lambda.Function>();
     const functions = {
+      // The stack invokes live aliases (`invokable`); plain functions stand in for them here.
+      invokable: (name: string) => functions.get(name),
       get: (name: string) => {
         let fn = fns.get(name);
         if (!fn) {

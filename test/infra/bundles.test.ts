@@ -2,10 +2,13 @@
  * Every function of the manifest bundles as the stack bundles it (lib/bundling.ts; a layer's packages
  * external), in one esbuild run: an import that does not resolve, a Node built-in used the wrong way, a
  * dependency esbuild cannot follow, fails here with the entry named, without synthesizing a hundred
- * NodejsFunction assets one process at a time.
+ * NodejsFunction assets one process at a time. Then every bundle is imported, as Lambda does on a cold start:
+ * a bundle that builds can still fail to load (esbuild leaving out a lazily initialised module's init call,
+ * lib/bundling.ts), and no other test runs the bundled code.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,7 +18,10 @@ import { allFunctionSpecs, type FunctionSpec } from '#shared/manifest.types.ts';
 import { layers } from '#shared/resources.ts';
 import { PROJECT_ROOT } from '../../lib/platform-app.ts';
 
-const out = mkdtempSync(path.join(tmpdir(), 'mls-bundles-'));
+// Inside the project, so a layer's packages (external to the bundle) resolve as they do from /opt/nodejs.
+const cache = path.join(PROJECT_ROOT, 'node_modules', '.cache');
+mkdirSync(cache, { recursive: true });
+const out = mkdtempSync(path.join(cache, 'mls-bundles-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 const externalsOf = (spec: FunctionSpec): string[] => [...bundling.external, ...(spec.layers ?? []).flatMap((name) => layers[name].packages)];
@@ -45,5 +51,27 @@ describe('bundles', () => {
       expect(result.errors).toEqual([]);
     }
     for (const spec of specs) expect(`${spec.name}: ${statSync(path.join(out, `${spec.name}.mjs`)).size > 0}`).toBe(`${spec.name}: true`);
+
+    // One process imports them all in turn (each its own module graph), with the configuration a function's
+    // module scope may read but no service behind it: loading must not need one.
+    const importAll = `
+      const failed = {};
+      for (const name of ${JSON.stringify(specs.map((s) => s.name))}) {
+        try { await import(${JSON.stringify(`${out}/`)} + name + '.mjs'); }
+        catch (error) { failed[name] = String(error?.stack ?? error).split('\\n').slice(0, 3).join(' | '); }
+      }
+      process.stdout.write('\\n--- failed imports ---\\n' + JSON.stringify(failed));
+      process.exit(0);`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', importAll], {
+      env: {
+        PATH: process.env.PATH,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'x',
+        AWS_SECRET_ACCESS_KEY: 'x',
+        POWERTOOLS_METRICS_DISABLED: 'true',
+      },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    expect(JSON.parse(stdout.split('\n--- failed imports ---\n')[1]!)).toEqual({});
   }, 300_000);
 });

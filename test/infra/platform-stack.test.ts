@@ -1,5 +1,5 @@
 /** The AWS target, synthesized once: main resources, their security settings, least privilege, cdk-nag. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -10,9 +10,11 @@ import { manifest as platformManifest } from '#functions/manifest.ts';
 import type { SettingName } from '#shared/manifest.types.ts';
 import { settings, tables } from '#shared/resources.ts';
 import { Database } from '../../lib/constructs/database.construct.ts';
+import { DomainFunctions, type SharedResources } from '../../lib/constructs/functions.construct.ts';
 import { hashDirectory } from '../../lib/constructs/migrations.construct.ts';
 import { PROJECT_ROOT } from '../../lib/platform-app.ts';
-import { actionsOfRole, lambdaByName, manifest, resolveFromParent, synthesize, type Synthesized } from './synth.ts';
+import { missingGrants, sdkCallsIn } from './sdk-calls.ts';
+import { actionsOfRole, aliasOf, lambdaByName, manifest, resolveFromParent, synthesize, type Synthesized } from './synth.ts';
 
 const STAGE = 'test';
 // Every operator setting given, so the test sees which functions each one reaches.
@@ -29,6 +31,11 @@ const SETTINGS: Record<SettingName, string> = {
   n8nAllowPrivateNetworks: 'true',
   ideDefaultModel: 'anthropic:claude-sonnet-4-5',
   mcpServerAllowedHosts: '*.mcp.example.com',
+  tokenBatchMs: '30',
+  tokenBatchChars: '300',
+  dbPoolMax: '5',
+  fanoutConcurrency: '25',
+  n8nRequestTimeoutMs: '15000',
 };
 let synth: Synthesized;
 
@@ -107,7 +114,7 @@ describe('data stores', () => {
     }
   });
 
-  it('keeps the files bucket encrypted, private, versioned, logged and expiring tmp/ uploads', () => {
+  it('keeps the files bucket encrypted, private, versioned, logged, cleaning up old versions and abandoned multipart parts', () => {
     synth.template.hasResourceProperties('AWS::S3::Bucket', {
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
@@ -115,8 +122,8 @@ describe('data stores', () => {
       LoggingConfiguration: { DestinationBucketName: Match.anyValue() },
       LifecycleConfiguration: {
         Rules: Match.arrayWith([
-          Match.objectLike({ Prefix: 'tmp/', ExpirationInDays: 1, Status: 'Enabled' }),
           Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, Status: 'Enabled' }),
+          Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }),
         ]),
       },
     });
@@ -130,12 +137,13 @@ describe('data stores', () => {
     }
   });
 
-  it('runs Aurora PostgreSQL Serverless v2, encrypted, with IAM auth, backups and deletion protection, behind an RDS Proxy with TLS', () => {
+  it('runs Aurora PostgreSQL Serverless v2, encrypted, with IAM auth and backups, behind an RDS Proxy with TLS', () => {
     synth.template.hasResourceProperties('AWS::RDS::DBCluster', {
       Engine: 'aurora-postgresql',
       StorageEncrypted: true,
       EnableIAMDatabaseAuthentication: true,
-      DeletionProtection: true,
+      // Switched on by a custom resource as the last step of the first deploy (see "a first deploy" below).
+      DeletionProtection: Match.absent(),
       BackupRetentionPeriod: 7,
       ServerlessV2ScalingConfiguration: Match.objectLike({ MinCapacity: 0.5 }),
     });
@@ -351,7 +359,8 @@ describe('WebSocket API', () => {
     expect(resolveFromParent(synth, 'realtime', connect.Properties.AuthorizerId)).toEqual({ Ref: wsAuthorizerId });
     expect(wsAuthorizer.Properties).toMatchObject({ AuthorizerType: 'REQUEST', IdentitySource: ['route.request.querystring.token'] });
     const authorizerFn = lambdaByName(synth.template, STAGE).get(manifest.authorizer.name)!;
-    expect(JSON.stringify(wsAuthorizer.Properties.AuthorizerUri)).toContain(authorizerFn.logicalId);
+    // Through its live alias, like every caller (docs/operations.md, "Safe deploys").
+    expect(JSON.stringify(wsAuthorizer.Properties.AuthorizerUri)).toContain(aliasOf(synth.template, authorizerFn.logicalId));
 
     const stage = Object.values(synth.template.findResources('AWS::ApiGatewayV2::Stage'))[0]!;
     expect(stage.Properties.AccessLogSettings.DestinationArn).toBeDefined();
@@ -360,13 +369,14 @@ describe('WebSocket API', () => {
 });
 
 describe('Step Functions', () => {
-  it('deploys each state machine from its ASL file with task ARNs substituted, logging ALL and tracing', () => {
+  it('deploys each state machine from its ASL file with task ARNs substituted, logging every event without execution data, tracing', () => {
     const lambdas = lambdaByName(synth.template, STAGE);
     for (const spec of manifest.stateMachines) {
       const [, machine] = Object.entries(synth.template.findResources('AWS::StepFunctions::StateMachine')).find(
         ([, m]) => m.Properties.StateMachineName === `mls-${STAGE}-${spec.name}`,
       )!;
-      expect(machine.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: true });
+      // Every event, but no execution data: inputs, outputs and task parameters carry prompts and task tokens.
+      expect(machine.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
       expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
       const deployed = readFileSync(path.join(synth.outdir, `asset.${machine.Properties.DefinitionS3Location.Key}`), 'utf8');
       expect(JSON.parse(deployed)).toEqual(JSON.parse(readFileSync(path.join(PROJECT_ROOT, spec.definition), 'utf8')));
@@ -375,7 +385,9 @@ describe('Step Functions', () => {
           .split('-')
           .map((p) => p[0]!.toUpperCase() + p.slice(1))
           .join('');
-        expect(machine.Properties.DefinitionSubstitutions[`${pascal}FunctionArn`]).toEqual({ 'Fn::GetAtt': [lambdas.get(fnName)!.logicalId, 'Arn'] });
+        expect(machine.Properties.DefinitionSubstitutions[`${pascal}FunctionArn`]).toEqual({
+          Ref: aliasOf(synth.template, lambdas.get(fnName)!.logicalId),
+        });
       }
     }
   });
@@ -413,5 +425,218 @@ describe('the ideAnalyzers layer', () => {
     const analyzers = manifest.functions.filter((f) => f.domain === 'ide-bridge' && f.layers);
     expect(analyzers.map((f) => f.name).sort()).toEqual(['ide-analyze', 'ide-complete', 'ide-fix', 'ide-generate', 'ide-refactor']);
     for (const spec of analyzers) expect(lambdaByName(synth.domains.get('ide-bridge')!, STAGE).get(spec.name)!.props.MemorySize).toBe(2048);
+  });
+});
+
+// Issue 13: what a first `cdk deploy` into a fresh account would meet, and what updates and teardown keep.
+describe('a first deploy, its updates and its teardown', () => {
+  type Resource = { Type: string; Properties?: Record<string, any>; DependsOn?: string[]; DeletionPolicy?: string };
+  const resources = (): Record<string, Resource> => synth.template.toJSON().Resources;
+  const parentResources = (): Record<string, Resource> => synth.parent.toJSON().Resources;
+
+  it("creates the WebSocket stage only after API Gateway's account-wide CloudWatch role, and keeps that role on delete", () => {
+    const [accountId, account] = Object.entries(synth.parent.findResources('AWS::ApiGateway::Account'))[0]!;
+    const roleId = account.Properties.CloudWatchRoleArn['Fn::GetAtt'][0];
+    expect(resources()[roleId]).toMatchObject({ Type: 'AWS::IAM::Role', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(account.DeletionPolicy).toBe('Retain');
+    const stages = Object.values(synth.template.findResources('AWS::ApiGatewayV2::Stage'));
+    expect(stages).toHaveLength(1);
+    expect(stages[0]!.DependsOn).toContain(accountId);
+  });
+
+  it('trusts the RDS certificate authorities (NODE_EXTRA_CA_CERTS) in every function that talks to PostgreSQL, and only there', () => {
+    const lambdas = lambdaByName(synth.template, STAGE);
+    for (const spec of allSpecs()) {
+      const variables = lambdas.get(spec.name)!.props.Environment.Variables;
+      const expected = spec.access.database ? '/var/runtime/ca-cert.pem' : undefined;
+      expect(`${spec.name}: ${variables.NODE_EXTRA_CA_CERTS}`).toBe(`${spec.name}: ${expected}`);
+    }
+  });
+
+  it('retains data on delete and replacement but lets the rollback of a failed first deploy remove it (RetainExceptOnCreate)', () => {
+    const byType = (type: string) => Object.entries(resources()).filter(([, r]) => r.Type === type);
+    const data = [...byType('AWS::DynamoDB::Table'), ...byType('AWS::SecretsManager::Secret'), ...byType('AWS::S3::Bucket')];
+    expect(data.length).toBeGreaterThanOrEqual(Object.keys(tables).length + 4);
+    for (const [id, resource] of data) {
+      expect(`${id}: ${resource.DeletionPolicy}`).toBe(`${id}: RetainExceptOnCreate`);
+      expect(`${id}: ${(resource as { UpdateReplacePolicy?: string }).UpdateReplacePolicy}`).toBe(`${id}: Retain`);
+    }
+    // The cluster keeps a snapshot; its password (the cluster secret, counted above) outlives it the same way.
+    const [, cluster] = byType('AWS::RDS::DBCluster')[0]!;
+    expect(cluster.DeletionPolicy).toBe('Snapshot');
+  });
+
+  it('switches deletion protection on only as the last step, once everything else of the stack exists', () => {
+    const [clusterId, cluster] = Object.entries(synth.parent.findResources('AWS::RDS::DBCluster'))[0]!;
+    expect(cluster.Properties.DeletionProtection).toBeUndefined();
+    const protections = Object.entries(synth.parent.findResources('Custom::AWS')).filter(([, r]) =>
+      JSON.stringify(r.Properties.Create).includes('modifyDBCluster'),
+    );
+    expect(protections).toHaveLength(1);
+    const [protectionId, protection] = protections[0]!;
+    const call = JSON.stringify(protection.Properties.Create);
+    expect(call).toContain('\\"DeletionProtection\\":true');
+    expect(call).toContain(JSON.stringify({ Ref: clusterId }));
+    expect(protection.Properties.Delete).toBeUndefined();
+    // After every nested stack, the migrations and the functions: a failure anywhere before leaves nothing protected.
+    const mustComeFirst = Object.entries(parentResources())
+      .filter(([, r]) => ['AWS::CloudFormation::Stack', 'Custom::Trigger', 'AWS::Lambda::Function', 'AWS::ApiGateway::Stage'].includes(r.Type))
+      .map(([id]) => id)
+      .filter((id) => !id.startsWith('AWS679f53fac002430cb0da5b7982bd2287'));
+    expect(mustComeFirst.filter((id) => !(protection.DependsOn ?? []).includes(id))).toEqual([]);
+    expect(protectionId).toBeDefined();
+  });
+
+  it('updates the functions that use the schema, and every domain stack, only after the migrations ran', () => {
+    const [triggerId] = Object.keys(synth.parent.findResources('Custom::Trigger'));
+    const lambdas = lambdaByName(synth.parent, STAGE);
+    const parentSpecs = allSpecs().filter((s) => lambdas.has(s.name));
+    for (const spec of parentSpecs.filter((s) => s.access.database && s.name !== 'migrate')) {
+      const resource = parentResources()[lambdas.get(spec.name)!.logicalId]!;
+      expect(`${spec.name}: ${(resource.DependsOn ?? []).includes(triggerId!)}`).toBe(`${spec.name}: true`);
+    }
+    for (const [id, nested] of Object.entries(synth.parent.findResources('AWS::CloudFormation::Stack'))) {
+      expect(`${id}: ${(nested.DependsOn ?? []).includes(triggerId!)}`).toBe(`${id}: true`);
+    }
+  });
+
+  it('lets Lambda describe the subnets it places a VPC function in', () => {
+    const lambdas = lambdaByName(synth.template, STAGE);
+    for (const spec of allSpecs().filter((s) => s.access.database)) {
+      const actions = actionsOfRole(synth.template, lambdas.get(spec.name)!.props.Role);
+      expect(actions).toEqual(expect.arrayContaining(['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets']));
+    }
+  });
+
+  it('gives every function a log group with retention, the ones aws-cdk-lib adds included', () => {
+    const groups = synth.template.findResources('AWS::Logs::LogGroup');
+    const functions = Object.entries(synth.template.findResources('AWS::Lambda::Function'));
+    expect(functions.length).toBeGreaterThan(allSpecs().length);
+    for (const [id, fn] of functions) {
+      const ref = fn.Properties.LoggingConfig?.LogGroup?.Ref;
+      expect(`${id}: ${ref !== undefined && ref in groups}`).toBe(`${id}: true`);
+      expect(groups[ref]?.Properties.RetentionInDays).toBe(30);
+    }
+  });
+
+  it('reaches every setting the code reads at deploy: each environment variable is set by the stack or a context setting', () => {
+    const root = path.join(PROJECT_ROOT, 'functions');
+    const read = new Set<string>();
+    for (const file of readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))) {
+      for (const m of readFileSync(path.join(root, file), 'utf8').matchAll(/process\.env(?:\.([A-Z][A-Z0-9_]*)|\['([A-Z][A-Z0-9_]*)'\])/g))
+        read.add(m[1] ?? m[2]!);
+    }
+    const lambdas = lambdaByName(synth.template, STAGE);
+    const setByStack = new Set([...lambdas.values()].flatMap((l) => Object.keys(l.props.Environment.Variables)));
+    const contextSettings = new Set(Object.values(settings).map((s) => s.env));
+    // Lambda's own, the local runtime's and tools' (never deploy settings): the provider keys come from their secrets
+    // (`*_ARN`), DATABASE_URL is the LocalStack target's, DB_SSL_VERIFY=false is a local escape hatch only.
+    const notDeploySettings = new Set([
+      'PATH',
+      'AWS_EXECUTION_ENV',
+      'AWS_LAMBDA_FUNCTION_NAME',
+      'AWS_SAM_LOCAL',
+      'POWERTOOLS_TRACE_ENABLED',
+      'MIGRATIONS_DIR',
+      'DATABASE_URL',
+      'DB_SSL_VERIFY',
+      'OPENAI_API_KEY',
+      'ANTHROPIC_API_KEY',
+    ]);
+    const unreachable = [...read].filter((name) => !setByStack.has(name) && !contextSettings.has(name) && !notDeploySettings.has(name));
+    expect(unreachable).toEqual([]);
+    // The shared ones reach every function that reads them.
+    for (const spec of allSpecs()) {
+      const variables = lambdas.get(spec.name)!.props.Environment.Variables;
+      if (spec.access.database) expect(`${spec.name}: ${variables.DB_POOL_MAX}`).toBe(`${spec.name}: ${SETTINGS.dbPoolMax}`);
+      if (spec.access.websocketManagement)
+        expect(`${spec.name}: ${variables.FANOUT_CONCURRENCY}`).toBe(`${spec.name}: ${SETTINGS.fanoutConcurrency}`);
+    }
+  });
+
+  it('synthesizes without a region into an environment-agnostic template that says so, with no region baked in', () => {
+    const json = JSON.stringify(synth.parent.toJSON());
+    expect(synth.stack.environment).toBe('aws://unknown-account/unknown-region');
+    expect(synth.parent.toJSON().Description).toContain('environment-agnostic');
+    expect(json).not.toMatch(/"(us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\d"/);
+  });
+});
+
+describe('a bring-your-own database (databaseSecretArn)', () => {
+  it('gives its functions the RDS certificate authorities, its secret, and no proxy host', () => {
+    // One database function in a bare stack (not bundled): the same construct the platform stack uses.
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'byo-db', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
+    const database = new Database(stack, 'Database', {
+      vpc,
+      prefix: 'mls-test',
+      existingSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:their-db-AbCdEf',
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      logRetention: logs.RetentionDays.ONE_MONTH,
+      minCapacity: 0.5,
+      maxCapacity: 4,
+    });
+    const health = allSpecs().find((s) => s.access.database && !s.access.tables && !s.access.bucket)!;
+    const storage = { tables: {}, bucket: undefined, secrets: {} } as unknown as Pick<SharedResources, 'tables' | 'bucket' | 'secrets'>;
+    new DomainFunctions(stack, 'Functions', {
+      specs: [{ ...health, access: { database: true } }],
+      shared: {
+        prefix: 'mls-test',
+        stage: 'test',
+        projectRoot: PROJECT_ROOT,
+        logRetention: logs.RetentionDays.ONE_MONTH,
+        removalPolicy: RemovalPolicy.DESTROY,
+        logLevel: 'INFO',
+        metricsNamespace: 'Test',
+        database: { kind: 'vpc', vpc, database },
+        ...storage,
+        stateMachineName: (name) => `mls-test-${name}`,
+        websocket: { callbackUrl: 'https://example.invalid/test', apiId: 'api', stageName: 'test' },
+        settings: {},
+        s3ForcePathStyle: false,
+      },
+    });
+    const [fn] = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'));
+    expect(fn!.Properties.Environment.Variables).toMatchObject({
+      NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+      DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:their-db-AbCdEf',
+    });
+    expect(fn!.Properties.Environment.Variables.DB_HOST).toBeUndefined();
+  });
+});
+
+describe('grants and the SDK calls the code makes', () => {
+  const { calls, unknown } = sdkCallsIn(path.join(PROJECT_ROOT, 'functions'));
+
+  it('knows the IAM actions of every AWS call imported under functions/', () => {
+    expect(unknown).toEqual([]);
+    // The adapters this reads today: DynamoDB, S3 (presigned too), Step Functions, @connections, SNS, secrets.
+    expect(calls.map((c) => c.call)).toEqual(
+      expect.arrayContaining([
+        'lib-dynamodb:QueryCommand',
+        'client-s3:PutObjectCommand',
+        'client-sfn:StartExecutionCommand',
+        'parameters/secrets:getSecret',
+      ]),
+    );
+  });
+
+  it("allows every call an entry's access asks for, in that function's role", () => {
+    const lambdas = lambdaByName(synth.template, STAGE);
+    for (const spec of allSpecs()) {
+      const granted = actionsOfRole(synth.template, lambdas.get(spec.name)!.props.Role);
+      expect(`${spec.name}: ${missingGrants(spec.access, granted, calls).join('; ')}`).toBe(`${spec.name}: `);
+    }
+  });
+
+  it('names the call and the action when a role lacks one (what a new adapter call without its grant meets)', () => {
+    const lambdas = lambdaByName(synth.template, STAGE);
+    const writer = allSpecs().find((s) => s.access.bucket === 'readwrite')!;
+    const granted = actionsOfRole(synth.template, lambdas.get(writer.name)!.props.Role).filter((a) => a !== 's3:PutObject');
+    expect(missingGrants(writer.access, granted, calls)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^client-s3:PutObjectCommand \(.*\) needs s3:PutObject$/)]),
+    );
   });
 });

@@ -87,3 +87,12 @@ export const resolveFromParent = (synth: Synthesized, domain: string, value: unk
   const resource = synth.parent.toJSON().Resources[synth.stack.getLogicalId(nested.nestedStackResource as CfnResource)];
   return resource?.Properties?.Parameters?.[ref] ?? value;
 };
+
+/** The logical id of the `live` alias of a function (by its Lambda logical id): what callers invoke. */
+export const aliasOf = (template: Template, functionLogicalId: string): string => {
+  const found = Object.entries(template.findResources('AWS::Lambda::Alias') as Resources).find(
+    ([, alias]) => JSON.stringify(alias.Properties?.FunctionName) === JSON.stringify({ Ref: functionLogicalId }),
+  );
+  if (!found) throw new Error(`no live alias for ${functionLogicalId}`);
+  return found[0];
+};

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorPaths, problemOf } from '../support/problem.ts';
-import { startTestRuntime, type TestRuntime } from '../support/runtime.ts';
+import { fetchJson, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 import { loadN8nContract } from './support/n8n-openapi.ts';
 import { startScriptedN8n, type ScriptedN8n } from './support/scripted-n8n.ts';
 
@@ -316,6 +316,12 @@ describe('alerts', () => {
       { target: 'websocket', ok: true },
       { target: `webhook:${hookUrl}`, ok: true },
     ]);
+    // Both transitions also went to the stage's event bus (docs/operations.md), without the webhook secret.
+    const bus = await fetchJson(`${rt.opsUrl}/events?source=mls.n8n-monitor`);
+    const ofAlert = bus.body.items.filter((e: any) => e.detail.alertId === created.body.alertId);
+    expect(ofAlert.map((e: any) => e.detailType)).toEqual(['Alert Resolved', 'Alert Fired']);
+    expect(ofAlert[1].detail).toMatchObject({ tenantId: 'default', subject: `workflow:${instanceId}:${wf.id}`, kind: 'fired' });
+    expect(JSON.stringify(ofAlert)).not.toContain(secret);
     await ws.close();
   });
 

@@ -117,6 +117,8 @@ const ROWS: Record<string, Row> = {
     expect: { admin: [403], other: [403] },
   },
   'GET /v1/tenants': { call: async () => ({ path: '/v1/tenants' }), ok: [200], expect: { admin: [403], other: [403] } },
+  // Every admin reads its own tenant's trail (the platform admin every tenant's): nothing here names tenant A's.
+  'GET /v1/audit': { call: async () => ({ path: '/v1/audit' }), ok: [200] },
   'POST /v1/agents': { call: async () => ({ path: '/v1/agents', json: { name: 'x', model: { provider: 'openai', name: 'm' } } }), ok: [201] },
   'GET /v1/agents': { call: async () => ({ path: '/v1/agents' }), ok: [200] },
   'GET /v1/agents/{agentId}': { call: async (a) => ({ path: `/v1/agents/${await a.agent()}` }), ok: [200] },

@@ -4,22 +4,32 @@
  */
 import { isConnectionFailure } from '#shared/db.ts';
 import { logger } from '#shared/observability.ts';
+import { settings } from '#shared/resources.ts';
 import { taskHandler } from '#shared/task.ts';
 import { configuredModels, type ConfiguredModels } from '../providers/models.composition.ts';
 import { filesPort } from '../tools/files-port.composition.ts';
 import { toolRunner } from '../tools/tools.composition.ts';
 import { AgentLoop, type TaskInput } from './agent-loop.service.ts';
 import { DatabaseUnavailableError } from './execution.errors.ts';
+import { executionObserver } from './execution-observer.adapter.ts';
 import { repository } from './executions.composition.ts';
+
+/** A positive whole number from the setting's variable, else the batcher's default. */
+const positiveSetting = (name: 'tokenBatchMs' | 'tokenBatchChars'): number | undefined => {
+  const value = Number(process.env[settings[name].env]);
+  return Number.isInteger(value) && value > 0 ? value : undefined;
+};
 
 const buildLoop = async (models: ConfiguredModels): Promise<AgentLoop> =>
   new AgentLoop({
     repo: await repository(),
+    tokenBatch: { intervalMs: positiveSetting('tokenBatchMs'), maxChars: positiveSetting('tokenBatchChars') },
     providers: models.providers,
     providerConfigured: models.configured,
     tools: toolRunner(),
     files: filesPort(),
     onWarning: (message, error) => logger.warn(message, { error }),
+    observer: executionObserver,
   });
 
 let loop: { version: string; value: Promise<AgentLoop> } | undefined;

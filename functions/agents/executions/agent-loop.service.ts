@@ -27,6 +27,7 @@ import {
   type TurnResult,
   type TurnToolCall,
 } from './execution.ts';
+import { MAX_OUTPUT_TOKENS, MODEL_CALL_TIMEOUT_SECONDS } from '../agents.contracts.ts';
 import { TokenBatcher } from './token-batcher.ts';
 
 /** The largest image handed to a model (Anthropic's per-image limit). */
@@ -46,6 +47,25 @@ export interface AgentLoopDeps {
    */
   stopPollMs?: number;
   onWarning?: (message: string, error: unknown) => void;
+  /** What operators watch (metrics per tenant and model, the stage's event bus); told after each commit. */
+  observer?: ExecutionObserver;
+}
+
+/** The loop's outcomes as operations see them: model usage, and executions that ended. */
+export interface ExecutionObserver {
+  modelTurn(turn: { tenantId: string; provider: string; model: string; inputTokens: number; outputTokens: number }): void;
+  finished(execution: {
+    tenantId: string;
+    executionId: string;
+    agentId: string;
+    model: string;
+    /** Every terminal status; a state or task timeout ends the run as `failed` (error type `States.Timeout`). */
+    status: 'succeeded' | 'failed' | 'cancelled';
+    inputTokens: number;
+    outputTokens: number;
+    stepCount: number;
+    error?: ExecutionError;
+  }): Promise<void>;
 }
 
 /** Why a call was aborted when its execution stopped under it. */
@@ -89,9 +109,9 @@ export class AgentLoop {
   }
 
   async #context(input: TaskInput): Promise<{ execution: ExecutionRecord; agent: AgentDefinition }> {
-    const execution = await this.#d.repo.find(input.tenantId, input.executionId);
-    if (!execution) throw new ExecutionContextError(`Execution ${input.executionId} does not exist`);
-    const agent = await this.#d.repo.agentVersion(input.tenantId, execution.agentId, execution.agentVersion);
+    const found = await this.#d.repo.findWithAgent(input.tenantId, input.executionId);
+    if (!found) throw new ExecutionContextError(`Execution ${input.executionId} does not exist`);
+    const { execution, agent } = found;
     if (!agent) throw new ExecutionContextError(`Version ${execution.agentVersion} of agent ${execution.agentId} does not exist`);
     return { execution, agent };
   }
@@ -118,17 +138,18 @@ export class AgentLoop {
    * in states of their own: each state transition is billed, and this task reads the execution anyway.
    */
   async callModel(input: TaskInput, signal?: AbortSignal): Promise<TurnResult> {
-    const { execution, agent } = await this.#context(input);
+    // The conversation is read alongside (by id; used only once the tenant's execution was found): one wait, not two.
+    const [{ execution, agent }, stored] = await Promise.all([this.#context(input), this.#d.repo.messages(input.executionId)]);
     if (isTerminal(execution.status) || execution.cancelRequestedAt) return NO_TURN;
     if (execution.stepCount >= agent.maxSteps) {
-      await this.#fail(execution, {
+      await this.#fail(execution, agent.model.name, {
         type: 'StepLimitReached',
         message: `The agent made ${execution.stepCount} model calls, its limit (maxSteps ${agent.maxSteps}), without a final answer.`,
       });
       return { next: 'failed', toolCalls: [] };
     }
 
-    const messages = await this.#conversation(agent, await this.#d.repo.messages(execution.id));
+    const messages = await this.#conversation(agent, stored);
     // Remote MCP servers the agent lists are asked for their tools now; one that fails only loses its own.
     const toolDefinitions = await this.#d.tools.definitionsFor(input.tenantId, agent.tools, signal);
     const request = {
@@ -136,14 +157,15 @@ export class AgentLoop {
       messages,
       ...(toolDefinitions.length > 0 && { tools: toolDefinitions }),
       ...(agent.model.temperature !== undefined && { temperature: agent.model.temperature }),
-      ...(agent.model.maxTokens !== undefined && { maxTokens: agent.model.maxTokens }),
+      // Agents stored before the bound existed may ask for more than a call's time allows.
+      ...(agent.model.maxTokens !== undefined && { maxTokens: Math.min(agent.model.maxTokens, MAX_OUTPUT_TOKENS) }),
     };
     const stepInput = { messageCount: messages.length, tools: toolDefinitions.map((t) => t.name) };
     const attempt = randomBytes(6).toString('base64url');
     const batcher = new TokenBatcher({
       ...this.#d.tokenBatch,
       flush: async (text) => {
-        await this.#d.repo.whileActive(input.tenantId, execution.id, (w) => w.emit(tokenEvents(attempt, text)));
+        await this.#d.repo.emitWhileActive(input.tenantId, execution.id, tokenEvents(attempt, text));
       },
       onError: (error) => this.#d.onWarning?.('token batch not published yet; it is kept and tried again', error),
     });
@@ -151,7 +173,12 @@ export class AgentLoop {
     const startedAt = new Date();
     let response: ModelResponse;
     try {
-      response = await this.#d.providers(agent.model.provider).generate(request, { onToken: (t) => batcher.push(t), signal: watch.signal });
+      // The task's own deadline (in watch.signal) is the one that binds: no shorter provider default cuts a long answer.
+      response = await this.#d.providers(agent.model.provider).generate(request, {
+        onToken: (t) => batcher.push(t),
+        signal: watch.signal,
+        timeoutMs: MODEL_CALL_TIMEOUT_SECONDS * 1000,
+      });
     } catch (error) {
       watch.end();
       // Cancelled (or ended) while the model answered: the call is abandoned and nothing of it is kept.
@@ -199,6 +226,7 @@ export class AgentLoop {
       call.parseError === undefined && agent.tools.includes(call.name) && this.#d.tools.needsApproval(call.name);
     const model = response.model || agent.model.name;
     const usage = { inputTokens: response.usage.inputTokens, outputTokens: response.usage.outputTokens };
+    let succeeded = false;
     // The turn, its events and (for a final answer) the outcome commit together: a retried task never finds
     // half a turn, and a cancel that came first leaves nothing of it.
     const turn = await this.#d.repo.whileActive(input.tenantId, execution.id, async (w): Promise<TurnResult> => {
@@ -257,19 +285,35 @@ export class AgentLoop {
         const output = { text: response.text };
         await w.finish('succeeded', { output });
         await w.emit([{ kind: 'execution.succeeded', data: { output } }]);
+        succeeded = true;
         return NO_TURN;
       }
       const calls: TurnToolCall[] = toolCalls.map((c, i) => ({ id: c.id, name: c.name, stepNo: toolStepNos[i]!, messageIdx: messageIdx + 1 + i }));
       return { next: toolCalls.some(needsApproval) ? 'approval' : 'tools', toolCalls: calls };
     });
+    if (turn !== undefined) {
+      this.#d.observer?.modelTurn({ tenantId: input.tenantId, provider: agent.model.provider, model, ...usage });
+      if (succeeded) {
+        await this.#d.observer?.finished({
+          tenantId: input.tenantId,
+          executionId: execution.id,
+          agentId: execution.agentId,
+          model,
+          status: 'succeeded',
+          inputTokens: execution.inputTokens + usage.inputTokens,
+          outputTokens: execution.outputTokens + usage.outputTokens,
+          stepCount: execution.stepCount + 1,
+        });
+      }
+    }
     return turn ?? NO_TURN;
   }
 
   /** Runs one tool call of the turn; every failure becomes an error result the model reads. */
   async runTool(input: TaskInput & { call: TurnToolCall }, signal: AbortSignal): Promise<{ ok: boolean }> {
-    const { execution, agent } = await this.#context(input);
     const { call } = input;
-    const step = await this.#d.repo.step(execution.id, call.stepNo);
+    // The step (the call's arguments) is read alongside the context, by id; it is used only once the context was found.
+    const [{ execution, agent }, step] = await Promise.all([this.#context(input), this.#d.repo.step(input.executionId, call.stepNo)]);
     if (!step || step.toolCallId !== call.id) throw new ExecutionContextError(`Step ${call.stepNo} of ${execution.id} is not tool call ${call.id}`);
     const stored = step.input as ToolStepInput;
     const toolCall: ToolCall =
@@ -368,14 +412,30 @@ export class AgentLoop {
   async markFailed(input: TaskInput & { error?: { Error?: string; Cause?: string } }): Promise<void> {
     const execution = await this.#d.repo.find(input.tenantId, input.executionId);
     if (!execution) return;
-    await this.#fail(execution, readableError(input.error));
+    const agent = await this.#d.repo.agentVersion(execution.tenantId, execution.agentId, execution.agentVersion).catch(() => undefined);
+    await this.#fail(execution, agent?.model.name ?? 'unknown', readableError(input.error));
   }
 
-  async #fail(execution: ExecutionRecord, error: ExecutionError): Promise<void> {
+  async #fail(execution: ExecutionRecord, model: string, error: ExecutionError): Promise<void> {
+    let failed = false;
     await this.#d.repo.whileActive(execution.tenantId, execution.id, async (w) => {
       await w.finish('failed', { error });
       await w.emit([{ kind: 'execution.failed', data: { error } }]);
+      failed = true;
     });
+    if (failed) {
+      await this.#d.observer?.finished({
+        tenantId: execution.tenantId,
+        executionId: execution.id,
+        agentId: execution.agentId,
+        model,
+        status: 'failed',
+        inputTokens: execution.inputTokens,
+        outputTokens: execution.outputTokens,
+        stepCount: execution.stepCount,
+        error,
+      });
+    }
   }
 
   /**

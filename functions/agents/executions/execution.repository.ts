@@ -113,6 +113,8 @@ const toStep = (r: StepRow): StepRecord => ({
 const EXECUTION_COLUMNS = `id, tenant_id, agent_id, agent_version, status, input, output, error, input_tokens, output_tokens,
   step_count, sfn_execution_arn, cancel_requested_at, created_by, created_at, started_at, finished_at, pending_tool_call`;
 const NOT_TERMINAL = `status NOT IN ('succeeded', 'failed', 'cancelled')`;
+/** The same columns qualified by the alias `e`, for reads joining other tables. */
+const EXECUTION_COLUMNS_OF_E = EXECUTION_COLUMNS.replace(/(^|,\s*)(\w+)/g, '$1e.$2');
 
 /** jsonb parameters: tool and model output can hold NUL or lone surrogates, which jsonb refuses. */
 const json = (value: unknown): string | null => toStoredJson(value, { nullable: true });
@@ -144,6 +146,39 @@ export class PgExecutionRepository implements ExecutionRepository {
     );
     const r = rows[0];
     return r && { agentId, version, systemPrompt: r.system_prompt, model: r.model, tools: r.tools, maxSteps: r.max_steps };
+  }
+
+  async findWithAgent(tenantId: string, id: string): Promise<{ execution: ExecutionRecord; agent: AgentDefinition | undefined } | undefined> {
+    const { rows } = await this.#pool.query<
+      ExecutionRow & {
+        v_system_prompt: string | null;
+        v_model: AgentDefinition['model'] | null;
+        v_tools: string[] | null;
+        v_max_steps: number | null;
+      }
+    >(
+      `SELECT ${EXECUTION_COLUMNS_OF_E},
+         v.system_prompt AS v_system_prompt, v.model AS v_model, v.tools AS v_tools, v.max_steps AS v_max_steps
+       FROM executions e
+       LEFT JOIN agents a ON a.id = e.agent_id AND a.tenant_id = e.tenant_id
+       LEFT JOIN agent_versions v ON v.agent_id = a.id AND v.version = e.agent_version
+       WHERE e.id = $1 AND e.tenant_id = $2`,
+      [id, tenantId],
+    );
+    const r = rows[0];
+    if (!r) return undefined;
+    const agent: AgentDefinition | undefined =
+      r.v_model === null
+        ? undefined
+        : {
+            agentId: r.agent_id,
+            version: r.agent_version,
+            systemPrompt: r.v_system_prompt!,
+            model: r.v_model,
+            tools: r.v_tools!,
+            maxSteps: r.v_max_steps!,
+          };
+    return { execution: toExecution(r), agent };
   }
 
   /** The tenant's uploaded files among `fileIds`. */
@@ -226,6 +261,18 @@ export class PgExecutionRepository implements ExecutionRepository {
     if (!done) return undefined;
     await this.#fanout.fanOut(tenantId, done.stored);
     return done.value;
+  }
+
+  async emitWhileActive(tenantId: string, id: string, events: NewChannelEvent[]): Promise<boolean> {
+    // The row lock of `whileActive`, taken by the statement itself: 1 round trip instead of BEGIN, SELECT
+    // FOR UPDATE, INSERT and COMMIT (a token batch is the most frequent write of a run).
+    const stored = await new ChannelEventStore(this.#pool).storeGuarded(tenantId, executionChannelName(id), events, {
+      sql: `SELECT id FROM executions WHERE id = $5 AND tenant_id = $2 AND ${NOT_TERMINAL} FOR UPDATE`,
+      params: [id],
+    });
+    if (stored.length === 0) return false;
+    await this.#fanout.fanOut(tenantId, stored);
+    return true;
   }
 
   async stopRequested(id: string): Promise<boolean> {
@@ -372,22 +419,27 @@ class PgExecutionWriter implements ExecutionWriter {
     toolSteps: NewToolStep[],
   ): Promise<{ stepNo: number; messageIdx: number; toolStepNos: number[] }> {
     const id = this.#id;
-    const stepNo = await this.#reserveSteps(1 + toolSteps.length);
-    await this.#insertModelStep(stepNo, step);
-    await this.#db.query(
-      'UPDATE executions SET input_tokens = input_tokens + $2, output_tokens = output_tokens + $3, step_count = step_count + 1 WHERE id = $1',
-      [id, step.inputTokens, step.outputTokens],
+    // One round trip per kind of record: the step numbers and the usage in one UPDATE, the tool steps in one INSERT.
+    const { rows: reserved } = await this.#db.query<{ last_step_no: number }>(
+      `UPDATE executions SET last_step_no = last_step_no + $2, input_tokens = input_tokens + $3, output_tokens = output_tokens + $4,
+         step_count = step_count + 1
+       WHERE id = $1 RETURNING last_step_no`,
+      [id, 1 + toolSteps.length, step.inputTokens, step.outputTokens],
     );
+    const stepNo = reserved[0]!.last_step_no - toolSteps.length;
+    await this.#insertModelStep(stepNo, step);
     const { rows } = await this.#db.query<{ idx: number }>(
       `INSERT INTO execution_messages (execution_id, idx, role, content)
        SELECT $1, coalesce(max(idx), -1) + 1, 'assistant', $2 FROM execution_messages WHERE execution_id = $1 RETURNING idx`,
       [id, toStoredJson(message)],
     );
     const toolStepNos = toolSteps.map((_, i) => stepNo + 1 + i);
-    for (const [i, t] of toolSteps.entries()) {
+    if (toolSteps.length > 0) {
       await this.#db.query(
-        `INSERT INTO execution_steps (execution_id, step_no, kind, tool_name, tool_call_id, input) VALUES ($1, $2, 'tool', $3, $4, $5)`,
-        [id, toolStepNos[i], t.toolName, t.toolCallId, toStoredJson(t.input)],
+        `INSERT INTO execution_steps (execution_id, step_no, kind, tool_name, tool_call_id, input)
+         SELECT $1, t.step_no, 'tool', t.tool_name, t.tool_call_id, t.input
+         FROM unnest($2::int[], $3::text[], $4::text[], $5::jsonb[]) AS t(step_no, tool_name, tool_call_id, input)`,
+        [id, toolStepNos, toolSteps.map((t) => t.toolName), toolSteps.map((t) => t.toolCallId), toolSteps.map((t) => toStoredJson(t.input))],
       );
     }
     return { stepNo, messageIdx: rows[0]!.idx, toolStepNos };

@@ -183,6 +183,8 @@ export interface ExecutionRepository {
   /** The agent's current version, unless deleted. */
   findAgent(tenantId: string, agentId: string): Promise<{ agentId: string; version: number } | undefined>;
   agentVersion(tenantId: string, agentId: string, version: number): Promise<AgentDefinition | undefined>;
+  /** The execution and the agent version it runs, in one read (every task of the loop starts with both). */
+  findWithAgent(tenantId: string, id: string): Promise<{ execution: ExecutionRecord; agent: AgentDefinition | undefined } | undefined>;
   /** The tenant's uploaded files among `fileIds`. */
   uploadedFiles(tenantId: string, fileIds: string[]): Promise<Array<{ id: string; key: string; contentType: string; sizeBytes: number | null }>>;
   create(
@@ -197,6 +199,11 @@ export interface ExecutionRepository {
    * the event that ended it, and no record is stored without its events or the other way round.
    */
   whileActive<T>(tenantId: string, id: string, write: (writer: ExecutionWriter) => Promise<T>): Promise<T | undefined>;
+  /**
+   * `whileActive` with nothing to write but events (a batch of streamed tokens): the same guarantees (nothing
+   * after the run ended, one at a time with the run's other units), in one round trip. False when it had ended.
+   */
+  emitWhileActive(tenantId: string, id: string, events: NewChannelEvent[]): Promise<boolean>;
   /** True once a cancel was asked for or the execution ended: a task under way stops its model or tool call. */
   stopRequested(id: string): Promise<boolean>;
   step(id: string, stepNo: number): Promise<StepRecord | undefined>;
@@ -215,5 +222,14 @@ export interface ExecutionRepository {
 /** What the agent loop's tasks use of the store. */
 export type AgentLoopStore = Pick<
   ExecutionRepository,
-  'find' | 'agentVersion' | 'whileActive' | 'stopRequested' | 'messages' | 'step' | 'approval' | 'undecidedCalls'
+  | 'find'
+  | 'agentVersion'
+  | 'findWithAgent'
+  | 'whileActive'
+  | 'emitWhileActive'
+  | 'stopRequested'
+  | 'messages'
+  | 'step'
+  | 'approval'
+  | 'undecidedCalls'
 >;

@@ -13,6 +13,7 @@ import { files, fileStorage } from '../files/files.composition.ts';
 import { confirmUpload } from '../files/file.service.ts';
 import { toolRunner } from '../tools/tools.composition.ts';
 import { executionChannelKind } from './execution-channel.ts';
+import { executionObserver } from './execution-observer.adapter.ts';
 import { PgExecutionRepository } from './execution.repository.ts';
 import type { ExecutionRepository } from './execution.ts';
 import { ExecutionsService, type Orchestrator } from './executions.service.ts';
@@ -84,6 +85,7 @@ export const executionsService = (): Promise<ExecutionsService> => {
         const [repo, storage] = [await files(), fileStorage()];
         await Promise.all(fileIds.map((id) => confirmUpload(repo, storage, tenantId, id)));
       },
+      observer: executionObserver,
     });
   })();
   service.catch(() => (service = undefined));

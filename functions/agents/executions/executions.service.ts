@@ -13,7 +13,7 @@ import type { ExecutionStepView, ExecutionView } from '../executions.contracts.t
 import { executionChannelName } from './execution-channel.ts';
 import type { ExecutionRepository } from './execution.ts';
 import { isTerminal, newExecutionId, type ExecutionRecord, type ImageRef, type StepRecord } from './execution.ts';
-import { MAX_IMAGE_BYTES } from './agent-loop.service.ts';
+import { MAX_IMAGE_BYTES, type ExecutionObserver } from './agent-loop.service.ts';
 
 export interface Orchestrator {
   /** Starts the run named after the execution (a repeated start of the same run is harmless). */
@@ -35,6 +35,8 @@ export interface ExecutionsDeps {
   needsApproval: (toolName: string) => boolean;
   /** Marks the tenant's files whose upload finished as uploaded, so a client may start a run right after its PUT. */
   confirmUploads: (tenantId: string, fileIds: string[]) => Promise<void>;
+  /** Told once when a cancel ends a run, like the loop's own ends (metrics, `Execution Finished` on the bus). */
+  observer?: Pick<ExecutionObserver, 'finished'>;
 }
 
 const IMAGE_TYPES: readonly ImageMediaType[] = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
@@ -196,7 +198,24 @@ export class ExecutionsService {
     if (cancelled && before.sfnExecutionArn) await this.#d.orchestrator.stop(before.sfnExecutionArn, `Cancelled by ${principal.userId}`);
     const after = (await this.#d.repo.find(principal.tenantId, id))!;
     if (after.status !== 'cancelled') throw new ConflictError(`Execution ${id} already ${after.status}`);
+    // Only the cancel whose unit ended the run reports it: a repeated cancel found it ended and tells nobody.
+    if (cancelled) await this.#reportCancelled(after);
     return toView(after);
+  }
+
+  async #reportCancelled(execution: ExecutionRecord): Promise<void> {
+    if (!this.#d.observer) return;
+    const agent = await this.#d.repo.agentVersion(execution.tenantId, execution.agentId, execution.agentVersion).catch(() => undefined);
+    await this.#d.observer.finished({
+      tenantId: execution.tenantId,
+      executionId: execution.id,
+      agentId: execution.agentId,
+      model: agent?.model.name ?? 'unknown',
+      status: 'cancelled',
+      inputTokens: execution.inputTokens,
+      outputTokens: execution.outputTokens,
+      stepCount: execution.stepCount,
+    });
   }
 
   async decide(principal: Principal, id: string, body: { decision: 'approve' | 'reject'; comment?: string }): Promise<ExecutionView> {

@@ -2,6 +2,9 @@
  * Model tokens arrive one fragment at a time; one event per fragment would cost a database write (and a
  * WebSocket push per subscriber) each. The batcher collects fragments and flushes them as one
  * `execution.token` event every `intervalMs` or once `maxChars` are waiting, whichever comes first.
+ * The first fragment of a call is flushed at once: that is the wait a person watching notices (time to first
+ * token), and it costs one extra event per model call; the rest is batched, so the cost per call stays bounded
+ * by its length (one event per `intervalMs` at most, more only for text above `maxChars` per interval).
  *
  * One flush runs at a time and takes everything buffered when it starts, so batches keep their order. A flush
  * that fails (the database restarting) puts its text back in front and is tried again after a backoff; what
@@ -16,6 +19,12 @@ export interface TokenBatcherOptions {
   onError?: (error: unknown) => void;
 }
 
+/**
+ * Defaults: a batch at most every 40 ms keeps every token within a frame or two of the model (the first one
+ * goes at once), and at most 25 events a second per running model call.
+ */
+export const DEFAULT_TOKEN_BATCH = { intervalMs: 40, maxChars: 200 } as const;
+
 /** The longest wait before a failed batch is tried again. */
 const MAX_RETRY_MS = 2_000;
 
@@ -29,10 +38,11 @@ export class TokenBatcher {
   #chain: Promise<void> = Promise.resolve();
   #failures = 0;
   #closed = false;
+  #started = false;
 
   constructor(options: TokenBatcherOptions) {
-    this.#intervalMs = options.intervalMs ?? 100;
-    this.#maxChars = options.maxChars ?? 200;
+    this.#intervalMs = options.intervalMs ?? DEFAULT_TOKEN_BATCH.intervalMs;
+    this.#maxChars = options.maxChars ?? DEFAULT_TOKEN_BATCH.maxChars;
     this.#flush = options.flush;
     this.#onError = options.onError ?? (() => undefined);
   }
@@ -40,8 +50,10 @@ export class TokenBatcher {
   push(text: string): void {
     if (text === '' || this.#closed) return;
     this.#buffer += text;
+    const first = !this.#started;
+    this.#started = true;
     // While batches fail, text piles up for the retry instead of hammering the store.
-    if (this.#buffer.length >= this.#maxChars && this.#failures === 0) this.#send();
+    if ((first || this.#buffer.length >= this.#maxChars) && this.#failures === 0) this.#send();
     else this.#arm(this.#intervalMs);
   }
 

@@ -40,6 +40,16 @@ export class ModelTimeoutError extends ModelError {
   readonly retryable = true;
 }
 
+/**
+ * The answer was still streaming when the call's time ran out: it is longer than the time allows, so another
+ * try would be cut off at the same point and paid again. Not retried; the agent's `maxTokens` (or the length it
+ * asks for) has to come down.
+ */
+export class ModelOutputTooLongError extends ModelError {
+  override readonly name = 'ModelOutputTooLongError';
+  readonly retryable = false;
+}
+
 /** 5xx, overload, a dropped connection or a stream broken mid-way: transient on the provider's side. */
 export class ModelUnavailableError extends ModelError {
   override readonly name = 'ModelUnavailableError';

@@ -3,7 +3,14 @@
  * HTTP failures onto the domain's model errors.
  */
 
-import { ModelRequestError, ModelThrottledError, ModelTimeoutError, ModelUnavailableError, ModelError } from '../models/model.errors.ts';
+import {
+  ModelRequestError,
+  ModelOutputTooLongError,
+  ModelThrottledError,
+  ModelTimeoutError,
+  ModelUnavailableError,
+  ModelError,
+} from '../models/model.errors.ts';
 import type { GenerateOptions, ModelProviderName, ModelResponse, StopReason, ToolCall, ToolCallRequest } from '../models/model.types.ts';
 
 /** Default whole-call deadline: well inside the model task's Lambda timeout, so the task can still record why. */
@@ -81,7 +88,17 @@ export interface Deadline {
   signal: AbortSignal;
   /** Why the call was cut short, for the `ModelTimeoutError` message. */
   reason(): string;
+  /** Whether it was cut short by time (its own deadline or the caller's), not by a cancellation. */
+  timedOut(): boolean;
 }
+
+/**
+ * A stream whose last event is at most this old when the time runs out was still answering: the answer is
+ * longer than the time allows (ModelOutputTooLongError, not retried). Older than that, the stream had stalled,
+ * which another try may not meet (ModelTimeoutError, retried). A quarter of a short deadline at most.
+ */
+export const STILL_STREAMING_MS = 10_000;
+const stillStreamingWindow = (timeoutMs: number): number => Math.min(STILL_STREAMING_MS, timeoutMs / 4);
 
 /**
  * One signal for the whole call: the caller's abort or the deadline, whichever comes first. The SDKs'
@@ -100,7 +117,35 @@ export const startDeadline = (timeoutMs: number, callerSignal?: AbortSignal): De
       if ((callerSignal?.reason as Error | undefined)?.name === 'TimeoutError') return 'no complete answer before the task ran out of time';
       return 'the model call was aborted by the caller';
     },
+    timedOut: () => timeout.aborted || (callerSignal?.reason as Error | undefined)?.name === 'TimeoutError',
   };
+};
+
+interface Progress {
+  lastEventAt: number;
+  timeoutMs: number;
+}
+
+/** Passes a stream through, noting when its last event arrived. */
+const tracked = async function* <Chunk>(stream: AsyncIterable<Chunk>, progress: Progress): AsyncIterable<Chunk> {
+  for await (const chunk of stream) {
+    progress.lastEventAt = performance.now();
+    yield chunk;
+  }
+};
+
+/** The error for a call that ran out of time: too long an answer (still streaming) or a hang (stalled). */
+const timeoutError = (provider: ModelProviderName, deadline: Deadline, progress: Progress, cause?: unknown): ModelError => {
+  const options = cause === undefined ? undefined : { cause };
+  if (deadline.timedOut() && performance.now() - progress.lastEventAt <= stillStreamingWindow(progress.timeoutMs)) {
+    return new ModelOutputTooLongError(
+      provider,
+      `${deadline.reason()}: the answer was still streaming, so it is longer than a model call's time allows; lower the agent's maxTokens or ask for a shorter answer`,
+      undefined,
+      options,
+    );
+  }
+  return new ModelTimeoutError(provider, deadline.reason(), undefined, options);
 };
 
 /** One streamed answer, as each adapter assembles it from its provider's events. */
@@ -125,7 +170,7 @@ export interface SdkErrors {
   APIError: abstract new (...args: never[]) => Error & { status?: number; headers?: Headers; type?: string | null };
 }
 
-export interface TurnSpec<Stream> {
+export interface TurnSpec<Chunk> {
   provider: ModelProviderName;
   requestModel: string;
   timeoutMs: number;
@@ -135,8 +180,8 @@ export interface TurnSpec<Stream> {
   /** What ends a complete stream of this provider, for the broken-stream message (`finish_reason`, `message_stop`). */
   finishMarker: string;
   /** Opens the stream; `response` is the HTTP response it reads (its content type tells an event stream from plain JSON). */
-  open: (signal: AbortSignal, timeoutMs: number) => Promise<{ stream: Stream; response: Pick<Response, 'headers'> }>;
-  assemble: (stream: Stream, onToken: GenerateOptions['onToken']) => Promise<AssembledTurn>;
+  open: (signal: AbortSignal, timeoutMs: number) => Promise<{ stream: AsyncIterable<Chunk>; response: Pick<Response, 'headers'> }>;
+  assemble: (stream: AsyncIterable<Chunk>, onToken: GenerateOptions['onToken']) => Promise<AssembledTurn>;
 }
 
 /** Why a stream that ended without its finish marker is not an answer, in words an operator can act on. */
@@ -149,16 +194,18 @@ export const brokenStreamReason = (finishMarker: string, contentType: string | n
 };
 
 /** Runs one streamed model call under the whole-call deadline and maps every failure to a model error. */
-export const runTurn = async <Stream>(spec: TurnSpec<Stream>): Promise<ModelResponse> => {
+export const runTurn = async <Chunk>(spec: TurnSpec<Chunk>): Promise<ModelResponse> => {
   const started = performance.now();
   const timeoutMs = spec.options.timeoutMs ?? spec.timeoutMs;
   const deadline = startDeadline(timeoutMs, spec.options.signal);
+  // Never "still streaming" before the first event: a call that got no answer at all is a hang.
+  const progress: Progress = { lastEventAt: Number.NEGATIVE_INFINITY, timeoutMs };
   let streaming = false;
   try {
     const { stream, response } = await spec.open(deadline.signal, timeoutMs);
     streaming = true;
-    const turn = await spec.assemble(stream, spec.options.onToken);
-    if (deadline.signal.aborted) throw new ModelTimeoutError(spec.provider, deadline.reason());
+    const turn = await spec.assemble(tracked(stream, progress), spec.options.onToken);
+    if (deadline.signal.aborted) throw timeoutError(spec.provider, deadline, progress);
     // Retried by the state machine like any other broken stream (ModelUnavailableError), never stored as an answer.
     if (!turn.finished) throw new ModelUnavailableError(spec.provider, brokenStreamReason(spec.finishMarker, response.headers.get('content-type')));
     return {
@@ -171,14 +218,21 @@ export const runTurn = async <Stream>(spec: TurnSpec<Stream>): Promise<ModelResp
       latencyMs: Math.round(performance.now() - started),
     };
   } catch (error) {
-    throw toModelError(spec.provider, spec.sdk, error, deadline, streaming);
+    throw toModelError(spec.provider, spec.sdk, error, deadline, streaming, progress);
   }
 };
 
-const toModelError = (provider: ModelProviderName, sdk: SdkErrors, error: unknown, deadline: Deadline, streaming: boolean): unknown => {
+const toModelError = (
+  provider: ModelProviderName,
+  sdk: SdkErrors,
+  error: unknown,
+  deadline: Deadline,
+  streaming: boolean,
+  progress: Progress,
+): unknown => {
   if (error instanceof ModelError) return error;
   // Checked first: an abort surfaces as APIUserAbortError, or as a connection error mid-stream.
-  if (deadline.signal.aborted) return new ModelTimeoutError(provider, deadline.reason(), undefined, { cause: error });
+  if (deadline.signal.aborted) return timeoutError(provider, deadline, progress, error);
   if (error instanceof sdk.APIConnectionTimeoutError) {
     return new ModelTimeoutError(provider, error.message, undefined, { cause: error });
   }

@@ -7,6 +7,8 @@
  */
 import { createHmac } from 'node:crypto';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { publishEvents } from '#shared/events.ts';
+import { metrics, MetricUnit } from '#shared/observability.ts';
 import type { OutboundPolicy } from '#shared/outbound-http.ts';
 import { outboundRequest } from '#shared/outbound-http.ts';
 import { topics } from '#shared/resources.ts';
@@ -50,6 +52,13 @@ export const createAlertNotifier = (options: {
     } catch (error) {
       return { ok: false, detail: (error as Error)?.message ?? String(error) };
     }
+  },
+  // Best effort like the event bus itself (events.ts): never fails the evaluation.
+  operations: async (tenantId, kind, payload) => {
+    if (kind === 'fired') metrics.addMetric('N8nAlertsFired', MetricUnit.Count, 1);
+    await publishEvents([
+      { source: 'n8n-monitor', detailType: kind === 'fired' ? 'Alert Fired' : 'Alert Resolved', detail: { ...payload, tenantId } },
+    ]);
   },
   sns: async (payload) => {
     const topicArn = process.env[topics.n8nAlerts.env];

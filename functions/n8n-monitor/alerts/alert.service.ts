@@ -247,6 +247,7 @@ export const evaluateAlerts = async (ports: EvaluationPorts, tenantId: string): 
           deliveries.push({ target: `webhook:${hook.url}`, ...outcome });
         }
         if (rule.targets.sns) deliveries.push({ target: 'sns', ...(await ports.notifier.sns(payload)) });
+        await ports.notifier.operations?.(tenantId, transition, payload);
         transitions.push(
           await ports.repo.addEvent({ tenantId, alertId: rule.alertId, kind: transition, subject: o.subject, detail: o.detail, deliveries }),
         );

@@ -70,4 +70,6 @@ export interface AlertNotifier {
   websocket(tenantId: string, kind: 'fired' | 'resolved', payload: Record<string, unknown>): Promise<void>;
   webhook(url: string, secretSealed: string, context: string, payload: Record<string, unknown>): Promise<{ ok: boolean; detail?: string }>;
   sns(payload: Record<string, unknown>): Promise<{ ok: boolean; detail?: string }>;
+  /** Every transition, for operators: the stage's event bus (`Alert Fired` / `Alert Resolved`) and the firing count metric. */
+  operations?(tenantId: string, kind: 'fired' | 'resolved', payload: Record<string, unknown>): Promise<void>;
 }

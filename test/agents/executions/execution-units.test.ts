@@ -146,3 +146,54 @@ describe('whileActive', () => {
     expect(pushed.map((e) => [e.channel, e.seq, e.kind])).toEqual([[`execution:${id}`, 1, 'execution.token']]);
   });
 });
+
+// Token batches take this one-statement path (no BEGIN/COMMIT of their own): it must keep whileActive's guarantees.
+describe('emitWhileActive', () => {
+  it('orders a cancel among concurrent token batches: its event is the last, later batches store and push nothing', async () => {
+    const id = await newRun();
+    pushed.length = 0;
+    const batches = Array.from({ length: 40 }, (_, i) => repo.emitWhileActive('ta', id, [{ kind: 'execution.token', data: { text: `t${i}` } }]));
+    const cancelled = cancel(id);
+    const late = Array.from({ length: 10 }, (_, i) => repo.emitWhileActive('ta', id, [{ kind: 'execution.token', data: { text: `late${i}` } }]));
+    const [wrote, ended] = [await Promise.all(batches), await cancelled];
+    const lateWrote = await Promise.all(late);
+
+    expect(ended).toBe(true);
+    const events = await log.listAfter('ta', `execution:${id}`, 0, 1000);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(events.at(-1)!.kind).toBe('execution.cancelled');
+    const stored = new Set(events.filter((e) => e.kind === 'execution.token').map((e) => (e.data as { text: string }).text));
+    for (const [i, result] of wrote.entries()) expect(stored.has(`t${i}`)).toBe(result);
+    for (const [i, result] of lateWrote.entries()) expect(stored.has(`late${i}`)).toBe(result);
+    // What was stored is exactly what was pushed live, and nothing else (concurrent batches may push in any order).
+    const pushedTokens = pushed.filter((e) => e.channel === `execution:${id}` && e.kind === 'execution.token');
+    expect(pushedTokens.map((e) => e.seq).sort((a, b) => a - b)).toEqual(events.filter((e) => e.kind === 'execution.token').map((e) => e.seq));
+  });
+
+  it('stores several events of one batch under consecutive seqs, after the run’s earlier events', async () => {
+    const id = await newRun();
+    await repo.whileActive('ta', id, (w) => w.emit([{ kind: 'execution.started', data: {} }]));
+    expect(
+      await repo.emitWhileActive('ta', id, [
+        { kind: 'execution.token', data: { text: 'a' } },
+        { kind: 'execution.token', data: { text: 'b' } },
+      ]),
+    ).toBe(true);
+    const events = await log.listAfter('ta', `execution:${id}`, 0, 10);
+    expect(events.map((e) => [e.seq, e.kind, (e.data as { text?: string }).text])).toEqual([
+      [1, 'execution.started', undefined],
+      [2, 'execution.token', 'a'],
+      [3, 'execution.token', 'b'],
+    ]);
+  });
+
+  it("stores nothing on an ended run, another tenant's or a missing one", async () => {
+    const id = await newRun();
+    expect(await repo.emitWhileActive('tb', id, [{ kind: 'execution.token', data: { text: 'x' } }])).toBe(false);
+    expect(await repo.emitWhileActive('ta', 'exe_missing', [{ kind: 'execution.token', data: { text: 'x' } }])).toBe(false);
+    await cancel(id);
+    expect(await repo.emitWhileActive('ta', id, [{ kind: 'execution.token', data: { text: 'x' } }])).toBe(false);
+    expect((await log.listAfter('ta', `execution:${id}`, 0, 10)).map((e) => e.kind)).toEqual(['execution.cancelled']);
+    expect(await log.head('execution:exe_missing')).toBe(0);
+  });
+});

@@ -5,7 +5,13 @@
  * malformed pages). Every request it receives and every response it sends is checked against n8n's own
  * OpenAPI document (support/n8n-openapi.ts); `violations` lists what did not conform, so a test that ends
  * with `expect(n8n.violations).toEqual([])` proves the client spoke n8n's documented API.
+ *
+ * Also the internal routes the owner and API key setup drives (`/rest/settings`, `/rest/owner/setup`,
+ * `/rest/login`, `/rest/api-keys/scopes`, `/rest/api-keys`), answering in the shapes n8n 2.41.1 does: bodies
+ * wrapped in `{ data }`, errors `{ code, message }`, a session cookie `n8n-auth` bound to the `browser-id`
+ * header. They are not in the public OpenAPI document; test/n8n-real exercises them against a real n8n.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { N8nContract } from './n8n-openapi.ts';
@@ -78,13 +84,50 @@ export interface ScriptedN8n {
   clearFaults(): void;
   /** Requests counted by `METHOD /path-template`. */
   countOf(method: string, prefix: string): number;
+  /** The owner account, once set up (`fresh: true` starts without one). */
+  owner(): { email: string; password: string } | undefined;
+  /** Public-API keys n8n accepts (the initial `apiKey` unless fresh, plus every key created over /rest/api-keys). */
+  apiKeys: Set<string>;
   close(): Promise<void>;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export const startScriptedN8n = async (options: { contract?: N8nContract; apiKey?: string; pageDefault?: number } = {}): Promise<ScriptedN8n> => {
+/** What `GET /rest/api-keys/scopes` answers an owner in n8n 2.41.1 (getApiKeyScopesForRole), abridged. */
+const API_KEY_SCOPES = [
+  'user:read',
+  'user:list',
+  'workflow:create',
+  'workflow:read',
+  'workflow:update',
+  'workflow:delete',
+  'workflow:list',
+  'workflow:activate',
+  'workflow:deactivate',
+  'execution:delete',
+  'execution:read',
+  'execution:retry',
+  'execution:list',
+  'tag:read',
+  'tag:list',
+];
+
+export const startScriptedN8n = async (
+  options: {
+    contract?: N8nContract;
+    apiKey?: string;
+    pageDefault?: number;
+    /** A newly installed n8n: no owner, no API key yet. */
+    fresh?: boolean;
+    /** An n8n whose owner was set up by someone else. */
+    owner?: { email: string; password: string };
+  } = {},
+): Promise<ScriptedN8n> => {
   const apiKey = options.apiKey ?? 'n8n_api_test_key_0123456789';
+  const apiKeys = new Set<string>(options.fresh ? [] : [apiKey]);
+  let owner: { email: string; password: string } | undefined = options.fresh ? undefined : options.owner;
+  /** Session cookie value -> the browser id it was issued to. */
+  const sessions = new Map<string, string>();
   const workflows = new Map<string, ScriptedWorkflow>();
   const executions = new Map<number, ScriptedExecution>();
   const requests: RecordedRequest[] = [];
@@ -306,6 +349,78 @@ export const startScriptedN8n = async (options: { contract?: N8nContract; apiKey
     return { status: 404, json: { message: `no route ${method} ${path}` } };
   };
 
+  /** n8n's internal REST API, as far as the owner and API key setup uses it. */
+  const restRoute = (
+    method: string,
+    path: string,
+    body: unknown,
+    headers: IncomingMessage['headers'],
+  ): { status: number; json: unknown; headers?: Record<string, string> } => {
+    const error = (status: number, message: string) => ({ status, json: { code: status, message } });
+    const browserId = typeof headers['browser-id'] === 'string' ? headers['browser-id'] : '';
+    const signIn = () => {
+      const token = randomBytes(24).toString('base64url');
+      sessions.set(token, browserId);
+      return { 'set-cookie': `n8n-auth=${token}; Max-Age=604800; Path=/; HttpOnly; SameSite=Lax` };
+    };
+    const userJson = (o: { email: string }) => ({
+      id: 'user0001',
+      email: o.email,
+      firstName: 'Mls',
+      lastName: 'Owner',
+      role: 'global:owner',
+      isPending: false,
+      mfaEnabled: false,
+    });
+    const input = (body ?? {}) as Record<string, unknown>;
+    if (method === 'GET' && path === '/rest/settings')
+      return { status: 200, json: { data: { userManagement: { showSetupOnFirstLoad: owner === undefined, authenticationMethod: 'email' } } } };
+    if (method === 'POST' && path === '/rest/owner/setup') {
+      if (owner) return error(400, 'Instance owner already setup');
+      const { email, password } = input;
+      if (typeof email !== 'string' || !email.includes('@')) return error(400, 'Invalid email address');
+      if (typeof password !== 'string' || password.length < 8 || password.length > 64 || !/\d/.test(password) || !/[A-Z]/.test(password))
+        return error(400, 'Password must be 8 to 64 characters long and contain at least 1 number and 1 uppercase letter.');
+      owner = { email, password };
+      return { status: 200, json: { data: userJson(owner) }, headers: signIn() };
+    }
+    if (method === 'POST' && path === '/rest/login') {
+      if (!owner || input.emailOrLdapLoginId !== owner.email || input.password !== owner.password)
+        return error(401, 'Wrong username or password. Do you have caps lock on?');
+      return { status: 200, json: { data: userJson(owner) }, headers: signIn() };
+    }
+    // Everything else needs a session, from the same browser.
+    const cookie = /(?:^|;\s*)n8n-auth=([^;]+)/.exec(headers.cookie ?? '')?.[1];
+    if (!cookie || sessions.get(cookie) !== browserId) return { status: 401, json: { status: 'error', message: 'Unauthorized' } };
+    if (method === 'GET' && path === '/rest/api-keys/scopes') return { status: 200, json: { data: [...API_KEY_SCOPES] } };
+    if (method === 'POST' && path === '/rest/api-keys') {
+      const scopes = input.scopes;
+      if (typeof input.label !== 'string' || !Array.isArray(scopes) || scopes.some((x) => !API_KEY_SCOPES.includes(x as string)))
+        return error(400, 'Invalid scopes for user role');
+      const raw = `n8n_api_${randomBytes(20).toString('hex')}`;
+      apiKeys.add(raw);
+      const now = new Date().toISOString();
+      return {
+        status: 200,
+        json: {
+          data: {
+            id: randomBytes(8).toString('hex'),
+            label: input.label,
+            userId: 'user0001',
+            scopes,
+            audience: 'public-api',
+            createdAt: now,
+            updatedAt: now,
+            apiKey: `******${raw.slice(-4)}`,
+            rawApiKey: raw,
+            expiresAt: input.expiresAt ?? null,
+          },
+        },
+      };
+    }
+    return error(404, `no route ${method} ${path}`);
+  };
+
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://n8n.test');
     const query = Object.fromEntries(url.searchParams);
@@ -315,6 +430,22 @@ export const startScriptedN8n = async (options: { contract?: N8nContract; apiKey
       body = text ? JSON.parse(text) : undefined;
     } catch {
       body = text;
+    }
+    if (url.pathname.startsWith('/rest/')) {
+      const method = req.method ?? 'GET';
+      const record: RecordedRequest = { method, path: url.pathname, query, status: 0 };
+      requests.push(record);
+      const fault = faults.find((f) => f.left > 0 && (f.match?.(method, url.pathname) ?? true));
+      if (fault?.kind === 'status') {
+        fault.left -= 1;
+        record.status = fault.status ?? 500;
+        res.writeHead(record.status, { 'content-type': 'application/json' }).end(JSON.stringify({ message: fault.message ?? 'scripted failure' }));
+        return;
+      }
+      const out = restRoute(method, url.pathname, body, req.headers);
+      record.status = out.status;
+      res.writeHead(out.status, { 'content-type': 'application/json', ...(out.headers ?? {}) }).end(JSON.stringify(out.json));
+      return;
     }
     if (!url.pathname.startsWith('/api/v1/')) {
       res.writeHead(404).end();
@@ -366,7 +497,8 @@ export const startScriptedN8n = async (options: { contract?: N8nContract; apiKey
       return;
     }
 
-    if (req.headers['x-n8n-api-key'] !== apiKey) {
+    const key = req.headers['x-n8n-api-key'];
+    if (typeof key !== 'string' || !apiKeys.has(key)) {
       record.status = 401;
       res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'unauthorized' }));
       return;
@@ -451,6 +583,8 @@ export const startScriptedN8n = async (options: { contract?: N8nContract; apiKey
       faults.length = 0;
     },
     countOf: (method, prefix) => requests.filter((r) => r.method === method && r.path.startsWith(prefix)).length,
+    owner: () => owner,
+    apiKeys,
     close: async () => {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();

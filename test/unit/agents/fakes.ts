@@ -171,6 +171,11 @@ export class InMemoryExecutionStore implements AgentLoopStore, Pick<ExecutionRep
     return agent && structuredClone(agent);
   }
 
+  async findWithAgent(tenantId: string, id: string): Promise<{ execution: ExecutionRecord; agent: AgentDefinition | undefined } | undefined> {
+    const execution = await this.find(tenantId, id);
+    return execution && { execution, agent: await this.agentVersion(tenantId, execution.agentId, execution.agentVersion) };
+  }
+
   /** queued -> running only; false for a retried task or a run cancelled meanwhile. */
   async #markRunning(id: string): Promise<boolean> {
     const state = this.#executions.get(id);
@@ -256,6 +261,11 @@ export class InMemoryExecutionStore implements AgentLoopStore, Pick<ExecutionRep
       unit.catch(() => undefined),
     );
     return unit;
+  }
+
+  /** A unit that only emits, as the repository's one-statement version does. */
+  async emitWhileActive(tenantId: string, id: string, events: NewChannelEvent[]): Promise<boolean> {
+    return (await this.whileActive(tenantId, id, async (w) => w.emit(events).then(() => true))) ?? false;
   }
 
   async #unit<T>(tenantId: string, id: string, write: (writer: ExecutionWriter) => Promise<T>): Promise<T | undefined> {
