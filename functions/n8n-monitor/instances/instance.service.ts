@@ -64,22 +64,30 @@ export const requireInstance = async (repo: InstanceRepository, tenantId: string
   return found;
 };
 
+/** A new instance with its key sealed to the tenant and the instance id (the id is the key's context). */
+const insertInstance = async (
+  ports: Pick<InstancePorts, 'repo' | 'box'>,
+  input: { tenantId: string; name: string; baseUrl: string; apiKey: string; createdBy: string },
+): Promise<InstanceView> => {
+  const instanceId = newId('n8i');
+  const record = await ports.repo.create({
+    instanceId,
+    tenantId: input.tenantId,
+    name: input.name,
+    baseUrl: input.baseUrl,
+    apiKeySealed: ports.box.seal(input.apiKey, keyContext(input.tenantId, instanceId)),
+    createdBy: input.createdBy,
+  });
+  return toInstanceView(record);
+};
+
 export const createInstance = async (
   ports: InstancePorts,
   caller: Principal,
   input: { name: string; baseUrl: string; apiKey: string },
 ): Promise<InstanceView> => {
   await checkConnection(ports.api, input.baseUrl, input.apiKey);
-  const instanceId = newId('n8i');
-  const record = await ports.repo.create({
-    instanceId,
-    tenantId: caller.tenantId,
-    name: input.name,
-    baseUrl: input.baseUrl,
-    apiKeySealed: ports.box.seal(input.apiKey, keyContext(caller.tenantId, instanceId)),
-    createdBy: caller.userId,
-  });
-  return toInstanceView(record);
+  return insertInstance(ports, { ...input, tenantId: caller.tenantId, createdBy: caller.userId });
 };
 
 const position = z.object({ at: cursorTimestamp, id: cursorId });
@@ -141,14 +149,5 @@ export const registerInstance = async (
     if (existing.baseUrl !== input.baseUrl) await ports.repo.resetSync(existing.instanceId);
     return toInstanceView(updated!);
   }
-  const instanceId = newId('n8i');
-  const record = await ports.repo.create({
-    instanceId,
-    tenantId: input.tenantId,
-    name: input.name,
-    baseUrl: input.baseUrl,
-    apiKeySealed: ports.box.seal(input.apiKey, keyContext(input.tenantId, instanceId)),
-    createdBy: input.createdBy,
-  });
-  return toInstanceView(record);
+  return insertInstance(ports, input);
 };

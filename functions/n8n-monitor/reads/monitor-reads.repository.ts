@@ -13,16 +13,11 @@ const healthColumns = (e: string) => `
   max(${e}.started_at) FILTER (WHERE ${e}.status IN ${FAILED}) AS "lastFailureAt",
   (array_agg(${e}.error_message ORDER BY ${e}.execution_id DESC) FILTER (WHERE ${e}.status IN ${FAILED}))[1] AS "lastFailureMessage"`;
 
-interface RawWorkflow {
-  instanceId: string;
-  n8nId: string;
-  name: string;
-  active: boolean;
-  archived: boolean;
-  tags: string[];
-  nodesCount: number;
-  updatedAt: Date | null;
-  deletedAt: Date | null;
+const workflowColumns = `w.instance_id AS "instanceId", w.workflow_id AS "n8nId", w.name, w.active, w.archived, w.tags,
+  w.nodes_count AS "nodesCount", w.updated_at AS "updatedAt", w.deleted_at AS "deletedAt", ${healthColumns('e')}`;
+
+/** A workflow row as the query answers it: the workflow's own columns, then its health's raw aggregates. */
+type RawWorkflow = Omit<WorkflowRow, 'health'> & {
   runs: number;
   failures: number;
   p50: number | null;
@@ -30,27 +25,19 @@ interface RawWorkflow {
   lastRunAt: Date | null;
   lastFailureAt: Date | null;
   lastFailureMessage: string | null;
-}
+};
 
-const toWorkflow = (r: RawWorkflow): WorkflowRow => ({
-  instanceId: r.instanceId,
-  n8nId: r.n8nId,
-  name: r.name,
-  active: r.active,
-  archived: r.archived,
-  tags: r.tags,
-  nodesCount: r.nodesCount,
-  updatedAt: r.updatedAt,
-  deletedAt: r.deletedAt,
+const toWorkflow = ({ runs, failures, p50, p95, lastRunAt, lastFailureAt, lastFailureMessage, ...workflow }: RawWorkflow): WorkflowRow => ({
+  ...workflow,
   health: {
-    runs: r.runs,
-    failures: r.failures,
-    failureRate: r.runs > 0 ? r.failures / r.runs : null,
-    p50DurationMs: r.p50 === null ? null : Number(r.p50),
-    p95DurationMs: r.p95 === null ? null : Number(r.p95),
-    lastRunAt: r.lastRunAt?.toISOString() ?? null,
-    lastFailureAt: r.lastFailureAt?.toISOString() ?? null,
-    lastFailureMessage: r.lastFailureMessage,
+    runs,
+    failures,
+    failureRate: runs > 0 ? failures / runs : null,
+    p50DurationMs: p50 === null ? null : Number(p50),
+    p95DurationMs: p95 === null ? null : Number(p95),
+    lastRunAt: lastRunAt?.toISOString() ?? null,
+    lastFailureAt: lastFailureAt?.toISOString() ?? null,
+    lastFailureMessage,
   },
 });
 
@@ -73,8 +60,7 @@ export class PgMonitorReads implements MonitorReads {
     after?: { name: string; instanceId: string; n8nId: string },
   ): Promise<WorkflowRow[]> {
     const { rows } = await this.#db.query<RawWorkflow>(
-      `SELECT w.instance_id AS "instanceId", w.workflow_id AS "n8nId", w.name, w.active, w.archived, w.tags, w.nodes_count AS "nodesCount",
-              w.updated_at AS "updatedAt", w.deleted_at AS "deletedAt", ${healthColumns('e')}
+      `SELECT ${workflowColumns}
          FROM n8n_workflows w
          LEFT JOIN n8n_executions e ON e.instance_id = w.instance_id AND e.workflow_id = w.workflow_id AND e.started_at >= $3 AND e.started_at < $4
         WHERE w.tenant_id = $1 AND ($2::text IS NULL OR w.instance_id = $2) AND ($5 OR w.deleted_at IS NULL)
@@ -98,8 +84,7 @@ export class PgMonitorReads implements MonitorReads {
 
   async getWorkflow(tenantId: string, instanceId: string, n8nId: string, window: Window): Promise<WorkflowRow | undefined> {
     const { rows } = await this.#db.query<RawWorkflow>(
-      `SELECT w.instance_id AS "instanceId", w.workflow_id AS "n8nId", w.name, w.active, w.archived, w.tags, w.nodes_count AS "nodesCount",
-              w.updated_at AS "updatedAt", w.deleted_at AS "deletedAt", ${healthColumns('e')}
+      `SELECT ${workflowColumns}
          FROM n8n_workflows w
          LEFT JOIN n8n_executions e ON e.instance_id = w.instance_id AND e.workflow_id = w.workflow_id AND e.started_at >= $4 AND e.started_at < $5
         WHERE w.tenant_id = $1 AND w.instance_id = $2 AND w.workflow_id = $3
