@@ -4,42 +4,22 @@
  * and never more than a tenth of what the window has left. Against a real DynamoDB emulator (dynalite).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
-import { tables } from '#shared/resources.ts';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RateLimiter, type LimitRule } from '#shared/rate-limit.ts';
-import { close, listen } from '../../../local/http-util.ts';
+import { startRateLimitTable, type RateLimitTable } from '../../support/rate-limit-table.ts';
 
 const TABLE = 'rate-limits-batching-test';
 const WINDOW_START = 1_800_000_000 - (1_800_000_000 % 60);
 const tenantRule = (perMinute: number): LimitRule => ({ scope: 'tenant', perMinute, label: 'for this tenant' });
 
-const server = dynalite({ createTableMs: 0 });
-let raw: DynamoDBClient;
+let table: RateLimitTable | undefined;
 let db: DynamoDBDocumentClient;
 
 beforeAll(async () => {
-  const port = await listen(server, 0);
-  raw = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${port}`,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  db = DynamoDBDocumentClient.from(raw);
-  await raw.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: tables.rateLimits.partitionKey, AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: tables.rateLimits.partitionKey, KeyType: 'HASH' }],
-    }),
-  );
+  table = await startRateLimitTable(TABLE);
+  db = table.db;
 });
-afterAll(async () => {
-  raw?.destroy();
-  await close(server);
-});
+afterAll(() => table?.stop());
 
 const stored = async (tenantId: string): Promise<number> =>
   Number((await db.send(new GetCommand({ TableName: TABLE, Key: { pk: `${tenantId}#tenant#${WINDOW_START}` } }))).Item?.count ?? 0);

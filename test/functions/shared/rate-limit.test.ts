@@ -9,14 +9,12 @@ vi.hoisted(() => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 });
 
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { tables } from '#shared/resources.ts';
 import type { HttpRoute } from '#shared/manifest.types.ts';
 import { httpHandler, ok } from '#shared/http.ts';
 import { DEFAULT_PER_MINUTE, perMinuteFromEnv, RateLimiter, type LimitRule } from '#shared/rate-limit.ts';
-import { close, listen } from '../../../local/http-util.ts';
+import { startRateLimitTable, type RateLimitTable } from '../../support/rate-limit-table.ts';
 import { admin, call } from '../helpers/events.ts';
 
 const TABLE = 'rate-limits-test';
@@ -25,40 +23,23 @@ const WINDOW_START = 1_800_000_000 - (1_800_000_000 % 60);
 const at = (seconds: number) => () => (WINDOW_START + seconds) * 1000;
 const tenantRule = (perMinute: number): LimitRule => ({ scope: 'tenant', perMinute, label: 'for this tenant' });
 
-const server = dynalite({ createTableMs: 0 });
-let raw: DynamoDBClient;
+let table: RateLimitTable | undefined;
 let db: DynamoDBDocumentClient;
 
 beforeAll(async () => {
-  const port = await listen(server, 0);
+  table = await startRateLimitTable(TABLE);
+  db = table.db;
   // What the stack / local runtime hand a function: its handlers build their limiter from these.
   Object.assign(process.env, {
     [tables.rateLimits.env]: TABLE,
-    AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port}`,
+    AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${table.port}`,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     RATE_LIMIT_PER_MINUTE: '4',
   });
-  raw = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${port}`,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  db = DynamoDBDocumentClient.from(raw);
-  await raw.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: tables.rateLimits.partitionKey, AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: tables.rateLimits.partitionKey, KeyType: 'HASH' }],
-    }),
-  );
 });
-afterAll(async () => {
-  raw?.destroy();
-  await close(server);
-});
+afterAll(() => table?.stop());
 
 describe('RateLimiter', () => {
   const stored = async (tenantId: string, scope = 'tenant'): Promise<number> =>
