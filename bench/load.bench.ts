@@ -7,13 +7,14 @@
  *   broadcast, close) to the same clients. The clients run in this process, as in the test.
  * - What a fan-out cannot get under while every post is an SDK call (as it must be in AWS): 1,000
  *   `PostToConnection` calls, 50 in flight, through the same SDK client configuration to a bare node:http
- *   server that answers 200 at once (no WebSocket behind it), against the bare `ws` broadcast.
+ *   server that answers 200 at once (no WebSocket behind it), against the bare `ws` broadcast; and the same
+ *   1,000 posts as bare node:http POSTs (no SDK), the least any HTTP @connections endpoint costs here.
  * - `npm start` ready: `node local/start.ts` on a data folder that already exists (the everyday start), from
  *   spawn to its "Ready" line, median of three. Floor: a fresh Node process starting the same embedded
  *   PostgreSQL on the same data folder (the part no startup work can overlap away).
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
+import { createServer, Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -210,22 +211,38 @@ export async function startTime(log: (line: string) => void): Promise<void> {
   }
 }
 
-/** 1,000 PostToConnection through the SDK (50 in flight, kept-alive sockets) to a server that only answers 200. */
-async function sdkPostFloor(): Promise<number> {
+/**
+ * 1,000 posts (50 in flight, kept-alive sockets) to a server that only answers 200: through the SDK's
+ * PostToConnection as the functions post, and as bare node:http POSTs of the same frame (no SDK: no signing,
+ * middleware or retry), the least any HTTP-based @connections endpoint can cost here.
+ */
+async function postFloors(): Promise<{ sdk: number; http: number }> {
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
   const client = new ApiGatewayManagementApiClient({
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/local`,
+    endpoint: `http://127.0.0.1:${port}/local`,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 3,
+    requestHandler: { httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 50 }) },
   });
+  const agent = new HttpAgent({ keepAlive: true, maxSockets: 50 });
   const frame = Buffer.from(JSON.stringify({ type: 'event', channel: 'workspace:bench', seq: 1, event: { kind: 'message', data: { body: 'x' } } }));
-  const post = (i: number) => client.send(new PostToConnectionCommand({ ConnectionId: `conn${i}AAAAAAA=`, Data: frame }));
-  try {
+  const viaSdk = (i: number) => client.send(new PostToConnectionCommand({ ConnectionId: `conn${i}AAAAAAA=`, Data: frame }));
+  const viaHttp = (i: number) =>
+    new Promise<void>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: `/local/@connections/conn${i}AAAAAAA%3D`, agent }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', reject);
+      req.end(frame);
+    });
+  const time = async (post: (i: number) => Promise<unknown>): Promise<number> => {
     await Promise.all(Array.from({ length: 50 }, (_, i) => post(i))); // warm: sockets, signing key
     const started = performance.now();
     let next = 0;
@@ -235,17 +252,21 @@ async function sdkPostFloor(): Promise<number> {
       }),
     );
     return performance.now() - started;
+  };
+  try {
+    return { sdk: await time(viaSdk), http: await time(viaHttp) };
   } finally {
     client.destroy();
+    agent.destroy();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
 }
 
 export async function runLoadBench(log: (line: string) => void): Promise<void> {
-  const sdkFloor = await sdkPostFloor();
+  const posts = await postFloors();
   log(
-    `fan-out floor: 1,000 PostToConnection through the SDK to a bare endpoint: ${sdkFloor.toFixed(0)} ms (compare the fan-out figure of the realtime bench)`,
+    `fan-out floors: 1,000 posts to a bare endpoint that answers 200: through the SDK (PostToConnection) ${posts.sdk.toFixed(0)} ms, as bare node:http POSTs ${posts.http.toFixed(0)} ms (compare the fan-out figure of the realtime bench)`,
   );
   log(`load test: ${CLIENTS} WebSocket clients connect, subscribe to one workspace, receive one publish, close`);
   const { ms: floor } = await bareScenario('workspace:bench');

@@ -1,7 +1,9 @@
 /**
- * How every function is bundled, as plain esbuild settings: the stack hands them to NodejsFunction and
- * `npm run bench` bundles with them directly, so the benchmark measures what gets deployed.
+ * How every function is bundled: esbuild's settings, and the options of one function's build (below), which
+ * the stack, the benchmark and the bundle test all use, so the benchmark measures what gets deployed.
  */
+import type { BuildOptions } from 'esbuild';
+
 export const bundling = {
   format: 'esm',
   platform: 'node',
@@ -24,3 +26,31 @@ export const bundling = {
   // pg's optional native binding; the pure JS client is what runs in Lambda.
   external: ['pg-native'],
 } as const;
+
+/**
+ * The esbuild options of one function's bundle: its handler's module in `index.mjs`, and everything reached
+ * only through `import()` (the rate limiter and its DynamoDB client, the audit trail's PostgreSQL and
+ * EventBridge clients, the Tracer and the X-Ray SDK, each model provider's SDK, the credential providers
+ * the SDK loads on demand) in chunk files next to it. Lambda's cold start imports `index.mjs` and the chunks
+ * it imports statically; a chunk behind `import()` is read and compiled only when the code gets there. One
+ * file held all of it before, and V8 compiled the whole file at import, run or not (docs/performance.md,
+ * "Cold start"). The chunks sit beside `index.mjs` so that `import.meta.url` means the same folder in all
+ * of them (migrate finds its bundled `migrations/` there).
+ *
+ * Used by the stack (lib/constructs/functions.construct.ts), `npm run bench -- bundles` and
+ * test/infra/bundles.test.ts, so what is measured and tested is what gets deployed.
+ */
+export const functionBuildOptions = (entry: string, outdir: string, external: readonly string[] = bundling.external) =>
+  ({
+    ...bundling,
+    mainFields: [...bundling.mainFields],
+    external: [...external],
+    banner: { js: bundling.banner },
+    entryPoints: { index: entry },
+    outdir,
+    bundle: true,
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
+    outExtension: { '.js': '.mjs' },
+    logLevel: 'error',
+  }) satisfies BuildOptions;

@@ -74,12 +74,10 @@ export class LocalLambdas {
     return loaded;
   }
 
-  async invoke<T = unknown>(spec: FunctionSpec, event: unknown, options: InvokeOptions = {}): Promise<T> {
-    const handler = await this.load(spec);
-    const timeoutMs = options.timeoutMs ?? (spec.timeoutSeconds ?? 30) * 1000;
-    const deadline = Date.now() + timeoutMs;
+  /** The Lambda context of one invocation of `spec` that must finish by `deadline` (epoch ms). */
+  context(spec: FunctionSpec, deadline: number): Context {
     const functionName = this.functionName(spec);
-    const context: Context = {
+    return {
       callbackWaitsForEmptyEventLoop: true,
       functionName,
       functionVersion: '$LATEST',
@@ -93,6 +91,13 @@ export class LocalLambdas {
       fail: () => undefined,
       succeed: () => undefined,
     };
+  }
+
+  async invoke<T = unknown>(spec: FunctionSpec, event: unknown, options: InvokeOptions = {}): Promise<T> {
+    const handler = await this.load(spec);
+    const timeoutMs = options.timeoutMs ?? (spec.timeoutSeconds ?? 30) * 1000;
+    const deadline = Date.now() + timeoutMs;
+    const context = this.context(spec, deadline);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new LambdaTimeoutError(`Task timed out after ${timeoutMs / 1000} seconds`)), timeoutMs);

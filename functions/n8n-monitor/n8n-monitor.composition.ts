@@ -7,10 +7,9 @@ import { createEventFanout } from '#functions/realtime/realtime.public.ts';
 import { ChannelEventStore } from '#shared/channel-events.ts';
 import { channelKinds } from '#shared/channels.ts';
 import { getPool } from '#shared/db.ts';
+import { lazyPort } from '#shared/lazy-port.ts';
 import { settings } from '#shared/resources.ts';
-import { bucketName, createS3Client } from '#shared/s3.ts';
 import { credentialsBox } from '#shared/sealed-secrets.ts';
-import { createAlertNotifier } from './alerts/alert-notifier.adapter.ts';
 import { PgAlertObservations } from './alerts/alert-observations.repository.ts';
 import { PgAlertRepository } from './alerts/alert.repository.ts';
 import { evaluateAlerts, type AlertPorts } from './alerts/alert.service.ts';
@@ -23,9 +22,8 @@ import { n8nChannel } from './n8n-monitor.public.ts';
 import { PgMonitorReads } from './reads/monitor-reads.repository.ts';
 import type { ActionPorts } from './reads/monitor-reads.service.ts';
 import { PgSyncStore } from './sync/sync-store.repository.ts';
-import type { TemplateStorage } from './templates/template.ts';
+import { type TemplateStorage, templateKey } from './templates/template.ts';
 import { PgTemplateRepository } from './templates/template.repository.ts';
-import { s3TemplateStorage, templateKey } from './templates/template-storage.adapter.ts';
 import type { DeployPorts, TemplatePorts } from './templates/template.service.ts';
 import type { MonitorEvents, SyncPorts } from './sync/sync.service.ts';
 
@@ -82,7 +80,9 @@ export const alertPorts = async (): Promise<AlertPorts> => ({
 
 /** Judges the tenant's alert rules on what is synced now; deliveries go to each rule's targets. */
 export const evaluateAlertsOf = async (tenantId: string): Promise<void> => {
-  const pool = await getPool();
+  // Only the sync and evaluate functions deliver alerts: the notifier (and its SNS client) is loaded here, so
+  // the REST functions of this domain do not load it on a cold start.
+  const [pool, { createAlertNotifier }] = await Promise.all([getPool(), import('./alerts/alert-notifier.adapter.ts')]);
   await evaluateAlerts(
     {
       repo: new PgAlertRepository(pool),
@@ -102,14 +102,21 @@ export const actionPorts = async (): Promise<ActionPorts> => ({
   apiFor,
 });
 
-const templateStorage = (() => {
-  let storage: TemplateStorage | undefined;
-  return () => (storage ??= s3TemplateStorage(createS3Client(), () => bucketName()));
-})();
+// S3 is loaded on the storage's first call (lazyPort): the domain's other functions never load it.
+const templateStorage = lazyPort<TemplateStorage>(
+  async () => {
+    const [{ bucketName, createS3Client }, { s3TemplateStorage }] = await Promise.all([
+      import('#shared/s3.ts'),
+      import('./templates/template-storage.adapter.ts'),
+    ]);
+    return s3TemplateStorage(createS3Client(), () => bucketName());
+  },
+  { put: true, get: true, delete: true },
+);
 
 export const templatePorts = async (): Promise<TemplatePorts> => ({
   repo: new PgTemplateRepository(await getPool()),
-  storage: templateStorage(),
+  storage: templateStorage,
   objectKey: templateKey,
 });
 

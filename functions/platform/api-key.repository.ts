@@ -32,21 +32,28 @@ export class PgApiKeyRepository implements ApiKeyRepository {
   }
 
   /**
-   * The live key with this hash, if any. In the same round trip, records use: at most once a minute per
-   * key, so a busy key does not turn every authorization into a row write.
+   * The live key with this hash, if any, and its use recorded at most once a minute per key, so a busy key
+   * does not turn every authorization into a row write. A plain SELECT on every request (the write only
+   * when the last one is a minute old): PostgreSQL plans a statement sent without a name on every call, and
+   * the one-statement form (a CTE with the UPDATE) cost it about twice the CPU of this SELECT, on the path
+   * of every request with an API key (docs/performance.md, "Gateway"). No named prepared statement: that is
+   * session state, which pins an RDS Proxy connection.
    */
   async findActiveByHash(hash: string): Promise<{ keyId: string; tenantId: string; role: Role } | undefined> {
-    const { rows } = await this.#db.query<{ keyId: string; tenantId: string; role: Role }>(
-      `WITH k AS (
-         SELECT id, tenant_id, role FROM api_keys WHERE hash = $1 AND revoked_at IS NULL
-       ), touched AS (
-         UPDATE api_keys a SET last_used_at = now() FROM k
-          WHERE a.id = k.id AND (a.last_used_at IS NULL OR a.last_used_at < now() - interval '1 minute')
-       )
-       SELECT id AS "keyId", tenant_id AS "tenantId", role FROM k`,
+    const { rows } = await this.#db.query<{ keyId: string; tenantId: string; role: Role; stale: boolean }>(
+      `SELECT id AS "keyId", tenant_id AS "tenantId", role, (last_used_at IS NULL OR last_used_at < now() - interval '1 minute') AS stale
+         FROM api_keys WHERE hash = $1 AND revoked_at IS NULL`,
       [hash],
     );
-    return rows[0];
+    const key = rows[0];
+    if (!key) return undefined;
+    if (key.stale) {
+      await this.#db.query(
+        `UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+        [key.keyId],
+      );
+    }
+    return { keyId: key.keyId, tenantId: key.tenantId, role: key.role };
   }
 
   /** Oldest first; `after` is the last row of the previous page. Fetches `limit + 1` to detect a next page. */

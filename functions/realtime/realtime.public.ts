@@ -5,11 +5,6 @@
  */
 import { channelKinds } from '#shared/channels.ts';
 import { logger } from '#shared/observability.ts';
-import { connectionsApi } from '#shared/websocket.ts';
-import { ChannelFanout } from './channel-fanout.ts';
-import { DynamoConnectionRepository } from './connection.repository.ts';
-import { endSessionsOf as endSessions } from './realtime.service.ts';
-import { workspaceChannelKind } from './workspace.access.ts';
 
 export { createEventFanout, type EventFanoutOptions } from './event-fanout.ts';
 
@@ -19,6 +14,16 @@ export { createEventFanout, type EventFanoutOptions } from './event-fanout.ts';
  */
 export const endSessionsOf = async (tenantId: string, userId: string): Promise<void> => {
   try {
+    // Loaded here, not at import: the other domains' functions import this module, and only the one that
+    // revokes a key needs the connections table and the @connections API (a chunk of its own in a bundle).
+    const [{ connectionsApi }, { ChannelFanout }, { DynamoConnectionRepository }, { endSessionsOf: endSessions }, { workspaceChannelKind }] =
+      await Promise.all([
+        import('#shared/websocket.ts'),
+        import('./channel-fanout.ts'),
+        import('./connection.repository.ts'),
+        import('./realtime.service.ts'),
+        import('./workspace.access.ts'),
+      ]);
     const api = connectionsApi();
     const subscriptions = DynamoConnectionRepository.fromEnv();
     // Leaving announces presence in the workspaces the connections were in: the only kind that keeps it.

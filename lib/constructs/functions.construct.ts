@@ -1,11 +1,12 @@
 import path from 'node:path';
-import { ArnFormat, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { cpSync } from 'node:fs';
+import { ArnFormat, AssetHashType, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { buildSync } from 'esbuild';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -30,7 +31,7 @@ import {
   tables as tableShapes,
   topics as topicShapes,
 } from '#shared/resources.ts';
-import { bundling } from '../bundling.ts';
+import { bundling, functionBuildOptions } from '../bundling.ts';
 import { acknowledge, acknowledgeWildcardResource } from '../nag.ts';
 import type { Database } from './database.construct.ts';
 import { LiveAliases, type SafeDeploys } from './live-aliases.construct.ts';
@@ -96,13 +97,13 @@ const DYNAMODB_READ = [
 const DYNAMODB_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 
 /**
- * One NodejsFunction per manifest entry of a stack. Everything a function may touch is derived from its
+ * One lambda.Function per manifest entry of a stack. Everything a function may touch is derived from its
  * `access`: the environment variables (names from functions/shared/resources.ts) and the IAM statements, so a
  * new entry needs no change here. Each function has its own role with inline statements only (no AWS managed
  * policies).
  */
 export class DomainFunctions extends Construct {
-  readonly byName = new Map<string, NodejsFunction>();
+  readonly byName = new Map<string, lambda.Function>();
   /** Layers the functions of this construct use (built in the app's top-level stack on first use). */
   readonly #layers = new Map<LayerName, PackagesLayer>();
 
@@ -149,13 +150,13 @@ export class DomainFunctions extends Construct {
     return layer;
   }
 
-  get(name: string): NodejsFunction {
+  get(name: string): lambda.Function {
     const fn = this.byName.get(name);
     if (!fn) throw new Error(`The manifest names an unknown function: ${name}`);
     return fn;
   }
 
-  private createFunction(spec: FunctionSpec, props: SharedResources): NodejsFunction {
+  private createFunction(spec: FunctionSpec, props: SharedResources): lambda.Function {
     const stack = Stack.of(this);
     const scope = new Construct(this, spec.name);
     const functionName = `${props.prefix}-${spec.name}`;
@@ -324,13 +325,28 @@ export class DomainFunctions extends Construct {
 
     const layers = (spec.layers ?? []).map((name) => this.layer(name, props));
     const extraAssets = props.extraAssets?.[spec.name] ?? [];
-    const fn = new NodejsFunction(scope, 'Function', {
+    const external = [...bundling.external, ...layers.flatMap((l) => l.packages)];
+    const fn = new lambda.Function(scope, 'Function', {
       functionName,
       description: spec.description,
-      entry: path.join(props.projectRoot, spec.entry),
-      handler: spec.handler ?? 'handler',
-      projectRoot: props.projectRoot,
-      depsLockFilePath: path.join(props.projectRoot, 'package-lock.json'),
+      // esbuild through its API (lib/bundling.ts), as NodejsFunction would run it, but with code splitting, which
+      // NodejsFunction's single `--outfile` cannot do: what a handler loads lazily stays out of its cold start.
+      code: lambda.Code.fromAsset(props.projectRoot, {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          // Never used: local bundling always succeeds (esbuild is a dependency of this project), but the API
+          // wants an image to fall back on.
+          image: lambda.Runtime.NODEJS_24_X.bundlingImage,
+          local: {
+            tryBundle: (outputDir) => {
+              buildSync(functionBuildOptions(path.join(props.projectRoot, spec.entry), outputDir, external));
+              for (const dir of extraAssets) cpSync(path.join(props.projectRoot, dir), path.join(outputDir, dir), { recursive: true });
+              return true;
+            },
+          },
+        },
+      }),
+      handler: `index.${spec.handler ?? 'handler'}`,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: spec.memoryMb ?? 512,
@@ -343,30 +359,6 @@ export class DomainFunctions extends Construct {
       // EventBridge invokes scheduled functions asynchronously: after Lambda's retries, the event is kept here.
       ...(spec.schedule && props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
       ...vpcConfig,
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: bundling.target,
-        mainFields: [...bundling.mainFields],
-        minify: bundling.minify,
-        sourceMap: bundling.sourcemap,
-        sourcesContent: bundling.sourcesContent,
-        banner: bundling.banner,
-        // NodejsFunction has no property for it; the flag is esbuild's own (lib/bundling.ts says why).
-        esbuildArgs: { '--ignore-annotations': bundling.ignoreAnnotations },
-        // A layer's packages come from /opt/nodejs/node_modules at run time, not from the bundle.
-        externalModules: [...bundling.external, ...layers.flatMap((l) => l.packages)],
-        ...(extraAssets.length > 0
-          ? {
-              commandHooks: {
-                beforeBundling: () => [],
-                beforeInstall: () => [],
-                afterBundling: (inputDir: string, outputDir: string) =>
-                  extraAssets.map((dir) => `cp -R "${path.join(inputDir, dir)}" "${path.join(outputDir, dir)}"`),
-              },
-            }
-          : {}),
-      },
     });
     return fn;
   }

@@ -3,7 +3,6 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import type { DeploymentMode } from '../operations-context.ts';
 import { acknowledge } from '../nag.ts';
@@ -21,7 +20,7 @@ export interface SafeDeploys {
 
 export interface LiveAliasesProps extends SafeDeploys {
   /** Manifest function name -> function. */
-  functions: Map<string, NodejsFunction>;
+  functions: Map<string, lambda.Function>;
   /** `mls-<stage>`: alarm names are `<prefix>-<function>-errors`. */
   prefix: string;
   /** Names this stack's composite alarm, `<prefix>-<group>-functions`. */

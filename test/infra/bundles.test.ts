@@ -1,8 +1,8 @@
 /**
- * Every function of the manifest bundles as the stack bundles it (lib/bundling.ts; a layer's packages
- * external), in one esbuild run: an import that does not resolve, a Node built-in used the wrong way, a
- * dependency esbuild cannot follow, fails here with the entry named, without synthesizing a hundred
- * NodejsFunction assets one process at a time. Then every bundle is imported, as Lambda does on a cold start:
+ * Every function of the manifest bundles as the stack bundles it (lib/bundling.ts `functionBuildOptions`: its
+ * own folder, code splitting, a layer's packages external): an import that does not resolve, a Node built-in
+ * used the wrong way, a dependency esbuild cannot follow, fails here with the entry named, without
+ * synthesizing a hundred assets. Then every bundle is imported, as Lambda does on a cold start:
  * a bundle that builds can still fail to load (esbuild leaving out a lazily initialised module's init call,
  * lib/bundling.ts), and no other test runs the bundled code.
  */
@@ -13,7 +13,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { flatManifest } from '#functions/manifest.ts';
-import { bundling } from '#lib/bundling.ts';
+import { bundling, functionBuildOptions } from '#lib/bundling.ts';
 import { allFunctionSpecs, type FunctionSpec } from '#shared/manifest.types.ts';
 import { layers } from '#shared/resources.ts';
 import { PROJECT_ROOT } from '../../lib/platform-app.ts';
@@ -29,36 +29,34 @@ const externalsOf = (spec: FunctionSpec): string[] => [...bundling.external, ...
 describe('bundles', () => {
   it('builds every function of the manifest', async () => {
     const specs = allFunctionSpecs(flatManifest);
-    // One build per set of externals (functions on a layer leave its packages out), every entry at once.
-    const groups = new Map<string, FunctionSpec[]>();
-    for (const spec of specs) {
-      const key = JSON.stringify(externalsOf(spec));
-      groups.set(key, [...(groups.get(key) ?? []), spec]);
-    }
-    for (const [key, group] of groups) {
-      const result = await build({
-        ...bundling,
-        mainFields: [...bundling.mainFields],
-        external: JSON.parse(key) as string[],
-        banner: { js: bundling.banner },
-        entryPoints: Object.fromEntries(group.map((s) => [s.name, path.join(PROJECT_ROOT, s.entry)])),
-        bundle: true,
-        outdir: out,
-        outExtension: { '.js': '.mjs' },
-        sourcemap: false,
-        logLevel: 'silent',
-      });
-      expect(result.errors).toEqual([]);
-    }
-    for (const spec of specs) expect(`${spec.name}: ${statSync(path.join(out, `${spec.name}.mjs`)).size > 0}`).toBe(`${spec.name}: true`);
+    // One build per function, as the stack builds it (its own folder: index.mjs and its chunks), two at a time.
+    const queue = [...specs];
+    const worker = async (): Promise<void> => {
+      for (let spec = queue.shift(); spec; spec = queue.shift()) {
+        const result = await build({
+          ...functionBuildOptions(path.join(PROJECT_ROOT, spec.entry), path.join(out, spec.name), externalsOf(spec)),
+          sourcemap: false,
+          logLevel: 'silent',
+        });
+        expect(result.errors).toEqual([]);
+      }
+    };
+    await Promise.all([worker(), worker()]);
+    for (const spec of specs) expect(`${spec.name}: ${statSync(path.join(out, spec.name, 'index.mjs')).size > 0}`).toBe(`${spec.name}: true`);
 
     // One process imports them all in turn (each its own module graph), with the configuration a function's
-    // module scope may read but no service behind it: loading must not need one.
+    // module scope may read but no service behind it: loading must not need one. Then every chunk of it, as
+    // an `import()` in the handler would load it on first use (a chunk that cannot load fails there, later).
     const importAll = `
+      const { readdirSync } = await import('node:fs');
       const failed = {};
       for (const name of ${JSON.stringify(specs.map((s) => s.name))}) {
-        try { await import(${JSON.stringify(`${out}/`)} + name + '.mjs'); }
-        catch (error) { failed[name] = String(error?.stack ?? error).split('\\n').slice(0, 3).join(' | '); }
+        const dir = ${JSON.stringify(`${out}/`)} + name + '/';
+        const files = ['index.mjs', ...readdirSync(dir).filter((f) => f.startsWith('chunk-') && f.endsWith('.mjs'))];
+        for (const file of files) {
+          try { await import(dir + file); }
+          catch (error) { failed[name + '/' + file] = String(error?.stack ?? error).split('\\n').slice(0, 3).join(' | '); }
+        }
       }
       process.stdout.write('\\n--- failed imports ---\\n' + JSON.stringify(failed));
       process.exit(0);`;

@@ -54,5 +54,8 @@ describe('the migrate bundle', () => {
     const sqlFiles = readdirSync(path.join(PROJECT_ROOT, 'migrations')).filter((f) => f.endsWith('.sql'));
     expect(sqlFiles.length).toBeGreaterThan(0);
     expect(readdirSync(path.join(assetDir, 'migrations')).sort()).toEqual(expect.arrayContaining(sqlFiles));
+    // The stack's own esbuild step (lib/bundling.ts): the handler Lambda is told to load, with its source map.
+    expect(readdirSync(assetDir)).toEqual(expect.arrayContaining(['index.mjs', 'index.mjs.map']));
+    expect((functions[0] as { Properties: { Handler: string } }).Properties.Handler).toBe('index.handler');
   }, 120_000);
 });

@@ -11,7 +11,6 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifest as platformManifest } from '#functions/manifest.ts';
 import { allFunctionSpecs, isAudited, pascalName } from '#shared/manifest.types.ts';
@@ -297,7 +296,7 @@ describe('safe deploys', () => {
       deployment: 'allAtOnce',
       errorsThreshold: 3,
       rollbackAlarms: [rollback],
-      functions: new Map([['fn', fn as unknown as NodejsFunction]]),
+      functions: new Map([['fn', fn]]),
       prefix: 'mls-x',
       group: 'g',
     });

@@ -3,11 +3,11 @@
  * Step Functions and S3. The loop's tasks add the model providers in agent-loop.composition.ts, so that the
  * REST handlers' bundles carry no provider SDK.
  */
-import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { createEventFanout } from '#functions/realtime/realtime.public.ts';
 import { ChannelEventStore, type EventFanout } from '#shared/channel-events.ts';
 import { channelKinds } from '#shared/channels.ts';
 import { getPool } from '#shared/db.ts';
+import { lazyPort } from '#shared/lazy-port.ts';
 import { stateMachineEnv } from '#shared/resources.ts';
 import { files, fileStorage } from '../files/files.composition.ts';
 import { confirmUpload } from '../files/file.service.ts';
@@ -30,44 +30,20 @@ let eventStore: Promise<ChannelEventStore> | undefined;
 export const executionEventStore = (): Promise<ChannelEventStore> =>
   (eventStore ??= getPool().then((pool) => new ChannelEventStore(pool, executionEventFanout())));
 
-let sfn: SFNClient | undefined;
-const sfnClient = (): SFNClient => (sfn ??= new SFNClient({}));
+/**
+ * Step Functions, loaded on the first start, cancel or approval (lazyPort): the reads (get, list, events)
+ * never call it and do not load the SDK on a cold start.
+ */
+const orchestrator = lazyPort<Orchestrator>(
+  async () => (await import('./step-functions-orchestrator.adapter.ts')).stepFunctionsOrchestrator(stateMachineArn),
+  { start: true, stop: true, resume: true },
+);
 
 const stateMachineArn = (): string => {
   const arn = process.env[stateMachineEnv('agent')];
   if (!arn) throw new Error(`${stateMachineEnv('agent')} is not set`);
   return arn;
 };
-
-export const stepFunctionsOrchestrator = (client: SFNClient, machineArn: () => string): Orchestrator => ({
-  start: async (name, input) => {
-    try {
-      const out = await client.send(new StartExecutionCommand({ stateMachineArn: machineArn(), name, input: JSON.stringify(input) }));
-      return out.executionArn!;
-    } catch (error) {
-      // Started by an earlier attempt: the run is there, under this name.
-      if ((error as Error).name === 'ExecutionAlreadyExists') return `${machineArn().replace(':stateMachine:', ':execution:')}:${name}`;
-      throw error;
-    }
-  },
-  stop: async (executionArn, cause) => {
-    try {
-      await client.send(new StopExecutionCommand({ executionArn, cause }));
-    } catch (error) {
-      // Finished or gone already: the cancel stands in our records either way.
-      if ((error as Error).name !== 'ExecutionDoesNotExist') throw error;
-    }
-  },
-  resume: async (token, output) => {
-    try {
-      await client.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) }));
-      return true;
-    } catch (error) {
-      if (['TaskDoesNotExist', 'TaskTimedOut', 'InvalidToken'].includes((error as Error).name)) return false;
-      throw error;
-    }
-  },
-});
 
 /** The store of executions; the events its units commit go to live subscribers through the fan-out above. */
 export const repository = async (): Promise<ExecutionRepository> => new PgExecutionRepository(await getPool(), (await executionEventStore()).fanout);
@@ -78,7 +54,7 @@ export const executionsService = (): Promise<ExecutionsService> => {
     const store = await executionEventStore();
     return new ExecutionsService({
       repo: await repository(),
-      orchestrator: stepFunctionsOrchestrator(sfnClient(), stateMachineArn),
+      orchestrator,
       eventReader: store,
       needsApproval: (name) => toolRunner().needsApproval(name),
       confirmUploads: async (tenantId, fileIds) => {

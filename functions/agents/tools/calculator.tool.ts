@@ -5,7 +5,7 @@
  * model sends is ever run as code.
  */
 import jsep from 'jsep';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ToolInputError } from './tool.errors.ts';
 import { defineTool } from './tool.types.ts';
 

@@ -4,7 +4,7 @@
  * always relative to that prefix, and anything that could step out of it (`..`, absolute paths, another
  * tenant's prefix) is refused rather than cleaned up.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ToolError, ToolInputError, ToolNotFoundError, ToolRefusedError, ToolTooLargeError } from './tool.errors.ts';
 import { defineTool, type Tool } from './tool.types.ts';
 

@@ -8,7 +8,7 @@
  * request there goes through the same checks.
  */
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isPrivateAddress, OutboundRefusedError, type OutboundResponse, OutboundTimeoutError, outboundRequest } from '#shared/outbound-http.ts';
 import { ToolDisabledError, ToolError, ToolRefusedError } from './tool.errors.ts';
 import { defineTool } from './tool.types.ts';

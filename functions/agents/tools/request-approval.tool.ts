@@ -12,7 +12,7 @@
  *
  * Without a decision for this very call the runner answers `approval_required` and never runs it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ToolError } from './tool.errors.ts';
 import { defineTool } from './tool.types.ts';
 

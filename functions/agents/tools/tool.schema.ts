@@ -2,7 +2,7 @@
  * A tool's zod schema as the JSON Schema both providers accept for tool arguments (OpenAI `parameters`,
  * Anthropic `input_schema`): draft 2020-12, an object at the root with `properties`/`required`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { JsonSchema } from '../models/model.types.ts';
 
 const SAFE_MAX = Number.MAX_SAFE_INTEGER;

@@ -2,9 +2,6 @@
 import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { TemplateStorage } from './template.ts';
 
-export const templateKey = (tenantId: string, templateId: string, version: number): string =>
-  `n8n-templates/${tenantId}/${templateId}/v${version}.json`;
-
 export const s3TemplateStorage = (client: S3Client, bucket: () => string): TemplateStorage => ({
   put: async (key, json) => {
     await client.send(new PutObjectCommand({ Bucket: bucket(), Key: key, Body: json, ContentType: 'application/json' }));

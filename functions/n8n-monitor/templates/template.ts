@@ -42,6 +42,10 @@ export interface TemplateRepository {
   recordDeployment(templateId: string, instanceId: string, workflowId: string, version: number): Promise<void>;
 }
 
+/** Where a template version's JSON is kept in the bucket. */
+export const templateKey = (tenantId: string, templateId: string, version: number): string =>
+  `n8n-templates/${tenantId}/${templateId}/v${version}.json`;
+
 export interface TemplateStorage {
   put(key: string, json: string): Promise<void>;
   get(key: string): Promise<string>;

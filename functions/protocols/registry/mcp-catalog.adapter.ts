@@ -10,8 +10,10 @@
  * - 2026-07-28: every client request carries the `_meta` envelope (protocol version, client capabilities),
  *   and every result names its `resultType`.
  */
-import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/client';
 import * as core from '@modelcontextprotocol/core';
+// The envelope's key names from core's own entry for the SDK's packages (pinned with them): the client package
+// exports the same constants but would bring the whole MCP client (320 KiB) into every function that validates.
+import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/core/internal';
 import * as z from 'zod';
 import {
   readJsonRpc,

@@ -113,6 +113,19 @@ describe('authorizer', () => {
     expect(row!.last_used_at).toBeInstanceOf(Date);
   });
 
+  it('records a busy key’s use at most once a minute', async () => {
+    const keyId = (await authorize(restEvent({ 'X-Api-Key': adminKey }))).principalId.slice('apikey:'.length);
+    const lastUsed = async () => (await db.query<{ t: Date }>('SELECT last_used_at AS t FROM api_keys WHERE id = $1', [keyId]))[0]!.t.getTime();
+    await db.query(`UPDATE api_keys SET last_used_at = now() - interval '30 seconds' WHERE id = $1`, [keyId]);
+    const recent = await lastUsed();
+    await authorize(restEvent({ 'X-Api-Key': adminKey }));
+    expect(await lastUsed()).toBe(recent);
+    await db.query(`UPDATE api_keys SET last_used_at = now() - interval '2 minutes' WHERE id = $1`, [keyId]);
+    const old = await lastUsed();
+    await authorize(restEvent({ 'X-Api-Key': adminKey }));
+    expect(await lastUsed()).toBeGreaterThan(old + 60_000);
+  });
+
   it('accepts ?token= on WebSocket $connect and refuses a connect without one', async () => {
     const result = await authorize(wsEvent(adminKey));
     expect(result.context).toMatchObject({ tenantId: 'default', roles: 'admin' });
