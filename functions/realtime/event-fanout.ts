@@ -13,6 +13,7 @@
  */
 import type { ChannelEvent, EventFanout } from '#shared/channel-events.ts';
 import type { ChannelKinds } from '#shared/channels.ts';
+import { lazyPort } from '#shared/lazy-port.ts';
 import { logger } from '#shared/observability.ts';
 import type { ChannelFanout } from './channel-fanout.ts';
 
@@ -33,22 +34,14 @@ const loadFanout = async (options: EventFanoutOptions): Promise<ChannelFanout> =
 };
 
 export const createEventFanout = (options: EventFanoutOptions): EventFanout => {
-  let fanout: Promise<ChannelFanout> | undefined;
+  const fanout = lazyPort<EventFanout>(() => loadFanout(options), { fanOut: true });
   return {
     fanOut: async (tenantId: string, events: ChannelEvent[]): Promise<void> => {
       if (events.length === 0) return;
       // The events are stored before this runs and clients resume from the log (`afterSeq`), so a failed
       // push is logged rather than failing the writer (a publish, an agent step).
       try {
-        if (!fanout) {
-          const loading = loadFanout(options);
-          // One that could not be built (a setting missing) is built again by the next append.
-          loading.catch(() => {
-            if (fanout === loading) fanout = undefined;
-          });
-          fanout = loading;
-        }
-        await (await fanout).fanOut(tenantId, events);
+        await fanout.fanOut(tenantId, events);
       } catch (error) {
         logger.error('Fan-out failed; subscribers will catch up on resume', { channel: events[0]!.channel, error: error as Error });
       }
