@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { cpSync } from 'node:fs';
-import { ArnFormat, AssetHashType, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, AssetHashType, Duration, type ILocalBundling, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { buildSync } from 'esbuild';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
@@ -95,6 +95,32 @@ const DYNAMODB_READ = [
   'dynamodb:DescribeTable',
 ];
 const DYNAMODB_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
+/**
+ * One function's local bundling step. A class with its inputs as fields, not an object literal: CDK keys its
+ * in-process asset cache on the bundling options serialised to JSON, where a bare `tryBundle` function
+ * vanishes, so every function would get the first function's bundle (test/infra/migrations.test.ts
+ * bundles two functions to keep that from coming back).
+ */
+class LocalEsbuild implements ILocalBundling {
+  readonly projectRoot: string;
+  readonly entry: string;
+  readonly external: readonly string[];
+  readonly extraAssets: readonly string[];
+
+  constructor(projectRoot: string, entry: string, external: readonly string[], extraAssets: readonly string[]) {
+    this.projectRoot = projectRoot;
+    this.entry = entry;
+    this.external = external;
+    this.extraAssets = extraAssets;
+  }
+
+  tryBundle(outputDir: string): boolean {
+    buildSync(functionBuildOptions(path.join(this.projectRoot, this.entry), outputDir, this.external));
+    for (const dir of this.extraAssets) cpSync(path.join(this.projectRoot, dir), path.join(outputDir, dir), { recursive: true });
+    return true;
+  }
+}
 
 /**
  * One lambda.Function per manifest entry of a stack. Everything a function may touch is derived from its
@@ -337,13 +363,7 @@ export class DomainFunctions extends Construct {
           // Never used: local bundling always succeeds (esbuild is a dependency of this project), but the API
           // wants an image to fall back on.
           image: lambda.Runtime.NODEJS_24_X.bundlingImage,
-          local: {
-            tryBundle: (outputDir) => {
-              buildSync(functionBuildOptions(path.join(props.projectRoot, spec.entry), outputDir, external));
-              for (const dir of extraAssets) cpSync(path.join(props.projectRoot, dir), path.join(outputDir, dir), { recursive: true });
-              return true;
-            },
-          },
+          local: new LocalEsbuild(props.projectRoot, spec.entry, external, extraAssets),
         },
       }),
       handler: `index.${spec.handler ?? 'handler'}`,
