@@ -11,7 +11,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ideBridgeManifest } from '#functions/ide-bridge/ide-bridge.manifest.ts';
-import { bundling } from '#lib/bundling.ts';
+import { bundling, functionBuildOptions } from '#lib/bundling.ts';
 import { layers } from '#shared/resources.ts';
 import { assembleLayer, packageClosure } from '../../lib/constructs/layers.construct.ts';
 import { PROJECT_ROOT } from '../../lib/platform-app.ts';
@@ -30,16 +30,10 @@ describe('the analyze function on the layer alone', () => {
       readdirSync(path.join(root, 'opt', 'nodejs', 'node_modules', 'typescript6', 'lib')).some((f) => f.endsWith('.map') || f === '_tsc.js'),
     ).toBe(false);
     const spec = ideBridgeManifest.functions.find((f) => f.name === 'ide-analyze')!;
-    await build({
-      ...bundling,
-      mainFields: [...bundling.mainFields],
-      external: [...bundling.external, ...layers.ideAnalyzers.packages],
-      banner: { js: bundling.banner },
-      entryPoints: [path.join(PROJECT_ROOT, spec.entry)],
-      bundle: true,
-      outfile: path.join(root, 'task', 'index.mjs'),
-      logLevel: 'error',
-    });
+    // Built as the stack builds it (lib/bundling.ts): index.mjs and its chunks, the layer's packages external.
+    await build(
+      functionBuildOptions(path.join(PROJECT_ROOT, spec.entry), path.join(root, 'task'), [...bundling.external, ...layers.ideAnalyzers.packages]),
+    );
     const requests = [
       ['typescript', 'a.ts', 'const n: number = "s";\n'],
       ['python', 'a.py', 'n: int = "s"\n'],
