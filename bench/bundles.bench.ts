@@ -22,19 +22,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
-import { functionBuildOptions } from '#lib/bundling.ts';
+import { functionBuildOptions, importEnvironment } from '#lib/bundling.ts';
 import { flatManifest as manifest } from '#functions/manifest.ts';
+import { median } from './measure.ts';
 import { record } from './results.ts';
 
 const RUNS = Number(process.env.BENCH_IMPORT_RUNS ?? 7);
 const ONLY = process.env.BENCH_BUNDLES?.split(',').filter(Boolean);
 const TOP = Number(process.env.BENCH_BUNDLES_TOP ?? 0);
 const META_DIR = process.env.BENCH_BUNDLES_META ?? path.join(import.meta.dirname, '.bundles');
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-};
 
 /**
  * One fresh process running `code`: its wall-clock ms, and the CPU ms (user + system) it used, which it
@@ -45,14 +41,7 @@ const timeOnce = (code: string): { wall: number; cpu: number } => {
   const start = process.hrtime.bigint();
   const report = 'const u = process.cpuUsage(); process.stdout.write(String((u.user + u.system) / 1000));';
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', `${code}\n${report}`], {
-    // Module scope may read its configuration; it must not need real services to load.
-    env: {
-      PATH: process.env.PATH,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'x',
-      AWS_SECRET_ACCESS_KEY: 'x',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-    },
+    env: importEnvironment(),
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`import failed: ${r.stderr.slice(0, 500)}`);

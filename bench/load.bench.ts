@@ -21,23 +21,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import { SignJWT } from 'jose';
-import { WebSocket, WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import type { LocalRuntime } from '#local/runtime.ts';
 import { startBenchRuntime } from './bench-runtime.ts';
+import { median, openSocket } from './measure.ts';
 import { record } from './results.ts';
 
 const CLIENTS = Number(process.env.BENCH_LOAD_CLIENTS ?? 1000);
 const START_RUNS = Number(process.env.BENCH_START_RUNS ?? 3);
 const REPO_ROOT = path.resolve(import.meta.dirname, '..');
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-const openSocket = (url: string): Promise<WebSocket> =>
-  new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  });
 
 /** Resolves with the first frame for which `match` holds. */
 const nextFrame = (ws: WebSocket, match: (frame: any) => boolean): Promise<any> =>

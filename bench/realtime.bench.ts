@@ -12,9 +12,10 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocket, WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import type { LocalRuntime } from '#local/runtime.ts';
 import { startBenchRuntime } from './bench-runtime.ts';
+import { median, openSocket } from './measure.ts';
 import { record } from './results.ts';
 import { startScriptedModelServer, type ScriptedModelServer } from '../test/model-server/scripted-model-server.ts';
 
@@ -34,15 +35,6 @@ const FRAME_TEMPLATE = JSON.stringify({
   seq: 1,
   event: { kind: 'message', at: new Date().toISOString(), data: { userId: 'apikey:key_AAAAAAAAAAAAAAAAAAAAAA', body: 'round 0' } },
 });
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-const openSocket = (url: string): Promise<WebSocket> =>
-  new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  });
 
 /** Resolves when every client has received a frame for which `match` is true; returns elapsed ms since `start`. */
 const allReceive = (clients: WebSocket[], match: (text: string) => boolean, start: () => number): Promise<number> =>

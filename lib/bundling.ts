@@ -54,3 +54,15 @@ export const functionBuildOptions = (entry: string, outdir: string, external: re
     outExtension: { '.js': '.mjs' },
     logLevel: 'error',
   }) satisfies BuildOptions;
+
+/**
+ * The environment a bundle is imported with outside Lambda (the bundle test, the cold-start bench): the
+ * configuration a function's module scope may read, and no service behind it, since loading must not need one.
+ */
+export const importEnvironment = (): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH,
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'x',
+  AWS_SECRET_ACCESS_KEY: 'x',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+});

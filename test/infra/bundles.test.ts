@@ -13,7 +13,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { flatManifest } from '#functions/manifest.ts';
-import { bundling, functionBuildOptions } from '#lib/bundling.ts';
+import { bundling, functionBuildOptions, importEnvironment } from '#lib/bundling.ts';
 import { allFunctionSpecs, type FunctionSpec } from '#shared/manifest.types.ts';
 import { layers } from '#shared/resources.ts';
 import { PROJECT_ROOT } from '../../lib/platform-app.ts';
@@ -61,13 +61,7 @@ describe('bundles', () => {
       process.stdout.write('\\n--- failed imports ---\\n' + JSON.stringify(failed));
       process.exit(0);`;
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', importAll], {
-      env: {
-        PATH: process.env.PATH,
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'x',
-        AWS_SECRET_ACCESS_KEY: 'x',
-        POWERTOOLS_METRICS_DISABLED: 'true',
-      },
+      env: importEnvironment(),
       maxBuffer: 16 * 1024 * 1024,
     });
     expect(JSON.parse(stdout.split('\n--- failed imports ---\n')[1]!)).toEqual({});

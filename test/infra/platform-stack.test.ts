@@ -182,20 +182,24 @@ describe('data stores', () => {
   });
 });
 
+/** The Database construct on an operator's existing database (its secret named by ARN), for the tests of that wiring. */
+const existingDatabase = (stack: Stack, vpc: ec2.IVpc): Database =>
+  new Database(stack, 'Database', {
+    vpc,
+    prefix: 'mls-test',
+    existingSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:their-db-AbCdEf',
+    deletionProtection: true,
+    removalPolicy: RemovalPolicy.RETAIN,
+    logRetention: logs.RetentionDays.ONE_MONTH,
+    minCapacity: 0.5,
+    maxCapacity: 4,
+  });
+
 describe('an existing database (databaseSecretArn)', () => {
   it('gets no rotation schedule from us: the operator owns its secret and the network to it', () => {
     // The Database construct alone: the whole platform stack would bundle every function again for this.
     const stack = new Stack(new App(), 'existing-db', { env: { account: '123456789012', region: 'eu-west-1' } });
-    new Database(stack, 'Database', {
-      vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 }),
-      prefix: 'mls-test',
-      existingSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:their-db-AbCdEf',
-      deletionProtection: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-      logRetention: logs.RetentionDays.ONE_MONTH,
-      minCapacity: 0.5,
-      maxCapacity: 4,
-    });
+    existingDatabase(stack, new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 }));
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::RDS::DBCluster', 0);
     template.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
@@ -568,16 +572,7 @@ describe('a bring-your-own database (databaseSecretArn)', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const stack = new Stack(app, 'byo-db', { env: { account: '123456789012', region: 'eu-west-1' } });
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
-    const database = new Database(stack, 'Database', {
-      vpc,
-      prefix: 'mls-test',
-      existingSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:their-db-AbCdEf',
-      deletionProtection: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-      logRetention: logs.RetentionDays.ONE_MONTH,
-      minCapacity: 0.5,
-      maxCapacity: 4,
-    });
+    const database = existingDatabase(stack, vpc);
     const health = allSpecs().find((s) => s.access.database && !s.access.tables && !s.access.bucket)!;
     const storage = { tables: {}, bucket: undefined, secrets: {} } as unknown as Pick<SharedResources, 'tables' | 'bucket' | 'secrets'>;
     new DomainFunctions(stack, 'Functions', {

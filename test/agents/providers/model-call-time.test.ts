@@ -4,7 +4,7 @@
  * the same point, and paid again), while a call that got no answer, or stalled, may be tried again. And the
  * bound on what an agent may ask for, which is what keeps the first case rare.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_OUTPUT_TOKENS, MODEL_CALL_TIMEOUT_SECONDS, modelConfig } from '#functions/agents/agents.contracts.ts';
 import { manifest } from '#functions/manifest.ts';
 import { ModelOutputTooLongError, ModelTimeoutError } from '#functions/agents/models/model.errors.ts';
@@ -12,23 +12,16 @@ import type { ModelProvider } from '#functions/agents/models/model.types.ts';
 import { AnthropicProvider } from '#functions/agents/providers/anthropic.provider.ts';
 import { OpenAIProvider } from '#functions/agents/providers/openai.provider.ts';
 import { allFunctionSpecs, flatten } from '#shared/manifest.types.ts';
-import { startScriptedModelServer, type ScriptedModelServer } from '../../model-server/scripted-model-server.ts';
+import { scriptedModelServerPerFile } from '../../support/scripted-model.ts';
 
-let server: ScriptedModelServer;
-beforeAll(async () => {
-  server = await startScriptedModelServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
-beforeEach(() => server.reset());
+const server = scriptedModelServerPerFile();
 
 const providers: Array<{ name: string; model: string; build: () => ModelProvider }> = [
-  { name: 'openai', model: 'gpt-4o-mini', build: () => new OpenAIProvider({ apiKey: 'sk-test', baseURL: server.openaiBaseURL }) },
+  { name: 'openai', model: 'gpt-4o-mini', build: () => new OpenAIProvider({ apiKey: 'sk-test', baseURL: server().openaiBaseURL }) },
   {
     name: 'anthropic',
     model: 'claude-sonnet-5',
-    build: () => new AnthropicProvider({ apiKey: 'sk-ant-test', baseURL: server.anthropicBaseURL }),
+    build: () => new AnthropicProvider({ apiKey: 'sk-ant-test', baseURL: server().anthropicBaseURL }),
   },
 ];
 const ask = [{ role: 'user' as const, content: 'Write a long story.' }];
@@ -37,7 +30,7 @@ const longAnswer = { text: Array.from({ length: 400 }, (_, i) => `word${i}`).joi
 
 describe.each(providers)('$name: a call that runs out of time', ({ model, build }) => {
   it('still streaming at the deadline: ModelOutputTooLongError, not retryable, naming maxTokens', async () => {
-    server.script([longAnswer]);
+    server().script([longAnswer]);
     const tokens: string[] = [];
     const error = await build()
       .generate({ model, messages: ask }, { timeoutMs: 800, onToken: (t) => tokens.push(t) })
@@ -47,11 +40,11 @@ describe.each(providers)('$name: a call that runs out of time', ({ model, build 
     expect((error as Error).message).toMatch(/still streaming.*maxTokens/);
     // It did stream for a while: this is the long answer, not a hang.
     expect(tokens.length).toBeGreaterThan(10);
-    expect(await server.requests[0]!.ended).toBe('aborted');
+    expect(await server().requests[0]!.ended).toBe('aborted');
   });
 
   it('stalled mid-stream long before the deadline: ModelTimeoutError, which may be retried', async () => {
-    server.script([{ text: 'partial answer', hang: true }]);
+    server().script([{ text: 'partial answer', hang: true }]);
     const error = await build()
       .generate({ model, messages: ask }, { timeoutMs: 800 })
       .catch((e: unknown) => e);
@@ -60,7 +53,7 @@ describe.each(providers)('$name: a call that runs out of time', ({ model, build 
   });
 
   it('cut short by the caller (a cancel) stays a ModelTimeoutError even while streaming', async () => {
-    server.script([longAnswer]);
+    server().script([longAnswer]);
     const controller = new AbortController();
     const error = await build()
       .generate({ model, messages: ask }, { timeoutMs: 10_000, signal: controller.signal, onToken: () => controller.abort() })

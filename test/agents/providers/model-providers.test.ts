@@ -4,12 +4,13 @@
  * the state machine (normalised error classes, no SDK retries, malformed tool JSON as data).
  */
 
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ModelRequestError, ModelThrottledError, ModelTimeoutError, ModelUnavailableError } from '#functions/agents/models/model.errors.ts';
 import type { ModelMessage, ModelProvider, ToolDefinition } from '#functions/agents/models/model.types.ts';
 import { AnthropicProvider } from '#functions/agents/providers/anthropic.provider.ts';
 import { OpenAIProvider } from '#functions/agents/providers/openai.provider.ts';
-import { startScriptedModelServer, type ScriptedModelServer, type ScriptedTurn } from '../../model-server/scripted-model-server.ts';
+import type { ScriptedTurn } from '../../model-server/scripted-model-server.ts';
+import { scriptedModelServerPerFile } from '../../support/scripted-model.ts';
 
 // 1x1 transparent PNG.
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
@@ -32,14 +33,7 @@ const ask = (text: string): ModelMessage[] => [
   { role: 'user', content: text },
 ];
 
-let server: ScriptedModelServer;
-beforeAll(async () => {
-  server = await startScriptedModelServer();
-});
-afterAll(async () => {
-  await server?.close();
-});
-beforeEach(() => server.reset());
+const server = scriptedModelServerPerFile();
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -50,16 +44,16 @@ const providers = [
     name: 'openai',
     model: 'gpt-4o-mini',
     env: 'OPENAI',
-    baseURL: () => server.openaiBaseURL,
-    build: (timeoutMs = 10_000): ModelProvider => new OpenAIProvider({ apiKey: 'sk-test', baseURL: server.openaiBaseURL, timeoutMs }),
+    baseURL: () => server().openaiBaseURL,
+    build: (timeoutMs = 10_000): ModelProvider => new OpenAIProvider({ apiKey: 'sk-test', baseURL: server().openaiBaseURL, timeoutMs }),
     fromEnv: (): ModelProvider => new OpenAIProvider(),
   },
   {
     name: 'anthropic',
     model: 'claude-sonnet-5',
     env: 'ANTHROPIC',
-    baseURL: () => server.anthropicBaseURL,
-    build: (timeoutMs = 10_000): ModelProvider => new AnthropicProvider({ apiKey: 'sk-ant-test', baseURL: server.anthropicBaseURL, timeoutMs }),
+    baseURL: () => server().anthropicBaseURL,
+    build: (timeoutMs = 10_000): ModelProvider => new AnthropicProvider({ apiKey: 'sk-ant-test', baseURL: server().anthropicBaseURL, timeoutMs }),
     fromEnv: (): ModelProvider => new AnthropicProvider(),
   },
 ] as const;
@@ -68,7 +62,7 @@ describe.each(providers)('$name provider', ({ name, model, env, baseURL, build, 
   it('takes its endpoint from the base-URL variable and needs no key for a compatible server', async () => {
     vi.stubEnv(`${env}_BASE_URL`, baseURL());
     vi.stubEnv(`${env}_API_KEY`, '');
-    server.script([{ text: 'local' }]);
+    server().script([{ text: 'local' }]);
 
     const result = await fromEnv().generate({ model, messages: ask('hi') });
 
@@ -88,7 +82,7 @@ describe.each(providers)('$name provider', ({ name, model, env, baseURL, build, 
   });
 
   it('delivers streamed text token by token and assembles it', async () => {
-    server.script([{ tokens: ['Hel', 'lo', ', wor', 'ld.'] }]);
+    server().script([{ tokens: ['Hel', 'lo', ', wor', 'ld.'] }]);
     const tokens: string[] = [];
 
     const result = await build().generate({ model, messages: ask('greet') }, { onToken: (t) => tokens.push(t) });
@@ -98,11 +92,11 @@ describe.each(providers)('$name provider', ({ name, model, env, baseURL, build, 
     expect(result.toolCalls).toEqual([]);
     expect(result.stopReason).toBe('end_turn');
     expect(result.model).toBe(model);
-    expect(server.requests[0]?.body.stream).toBe(true);
+    expect(server().requests[0]?.body.stream).toBe(true);
   });
 
   it('parses several tool calls in one turn and offers the tools in the provider format', async () => {
-    server.script([
+    server().script([
       {
         text: 'Checking both.',
         toolCalls: [
@@ -124,7 +118,7 @@ describe.each(providers)('$name provider', ({ name, model, env, baseURL, build, 
     expect(new Set(ids).size).toBe(2);
     expect(ids.every((id) => id.length > 0)).toBe(true);
 
-    const offered = server.requests[0]?.body.tools;
+    const offered = server().requests[0]?.body.tools;
     if (name === 'openai') {
       expect(offered[0]).toEqual({
         type: 'function',
@@ -141,7 +135,7 @@ describe.each(providers)('$name provider', ({ name, model, env, baseURL, build, 
   });
 
   it('sends tool results back in the provider format', async () => {
-    server.script([{ text: 'It is 42.' }]);
+    server().script([{ text: 'It is 42.' }]);
     const messages: ModelMessage[] = [
       ...ask('work'),
       {
@@ -159,7 +153,7 @@ describe.each(providers)('$name provider', ({ name, model, env, baseURL, build, 
     const result = await build().generate({ model, messages, tools });
 
     expect(result.text).toBe('It is 42.');
-    const body = server.requests[0]?.body;
+    const body = server().requests[0]?.body;
     if (name === 'openai') {
       expect(body.messages).toEqual([
         { role: 'system', content: 'You are terse.' },
@@ -199,7 +193,7 @@ describe.each(providers)('$name provider', ({ name, model, env, baseURL, build, 
   });
 
   it('sends image inputs in the provider format', async () => {
-    server.script([{ text: 'A pixel.' }]);
+    server().script([{ text: 'A pixel.' }]);
 
     await build().generate({
       model,
@@ -215,7 +209,7 @@ describe.each(providers)('$name provider', ({ name, model, env, baseURL, build, 
       ],
     });
 
-    const content = server.requests[0]?.body.messages[0].content;
+    const content = server().requests[0]?.body.messages[0].content;
     if (name === 'openai') {
       expect(content).toEqual([
         { type: 'text', text: 'What is this?' },
@@ -232,16 +226,16 @@ describe.each(providers)('$name provider', ({ name, model, env, baseURL, build, 
   });
 
   it('reports token usage', async () => {
-    server.script([{ text: 'ok', usage: { inputTokens: 321, outputTokens: 54 } }]);
+    server().script([{ text: 'ok', usage: { inputTokens: 321, outputTokens: 54 } }]);
 
     const result = await build().generate({ model, messages: ask('count') });
 
     expect(result.usage).toEqual({ inputTokens: 321, outputTokens: 54 });
-    if (name === 'openai') expect(server.requests[0]?.body.stream_options).toEqual({ include_usage: true });
+    if (name === 'openai') expect(server().requests[0]?.body.stream_options).toEqual({ include_usage: true });
   });
 
   it('turns 429 into ModelThrottledError with retry-after, without retrying itself', async () => {
-    server.script([{ status: 429, retryAfter: 7 }, { text: 'too late' }]);
+    server().script([{ status: 429, retryAfter: 7 }, { text: 'too late' }]);
 
     const error = await build()
       .generate({ model, messages: ask('hi') })
@@ -249,11 +243,11 @@ describe.each(providers)('$name provider', ({ name, model, env, baseURL, build, 
 
     expect(error).toBeInstanceOf(ModelThrottledError);
     expect(error).toMatchObject({ name: 'ModelThrottledError', retryAfterSeconds: 7, status: 429, retryable: true });
-    expect(server.requests).toHaveLength(1);
+    expect(server().requests).toHaveLength(1);
   });
 
   it('turns 500 into ModelUnavailableError, without retrying itself', async () => {
-    server.script([{ status: 500 }, { text: 'too late' }]);
+    server().script([{ status: 500 }, { text: 'too late' }]);
 
     const error = await build()
       .generate({ model, messages: ask('hi') })
@@ -261,11 +255,11 @@ describe.each(providers)('$name provider', ({ name, model, env, baseURL, build, 
 
     expect(error).toBeInstanceOf(ModelUnavailableError);
     expect(error).toMatchObject({ name: 'ModelUnavailableError', status: 500, retryable: true });
-    expect(server.requests).toHaveLength(1);
+    expect(server().requests).toHaveLength(1);
   });
 
   it('turns 400 into a non-retryable ModelRequestError', async () => {
-    server.script([{ status: 400, message: 'model not found' }]);
+    server().script([{ status: 400, message: 'model not found' }]);
 
     const error = await build()
       .generate({ model, messages: ask('hi') })
@@ -277,7 +271,7 @@ describe.each(providers)('$name provider', ({ name, model, env, baseURL, build, 
   });
 
   it('gives up on a server that never answers with ModelTimeoutError', async () => {
-    server.script([{ hang: true }]);
+    server().script([{ hang: true }]);
 
     const error = await build(300)
       .generate({ model, messages: ask('hi') })
@@ -288,7 +282,7 @@ describe.each(providers)('$name provider', ({ name, model, env, baseURL, build, 
   });
 
   it('gives up on a stream that stalls half-way with ModelTimeoutError', async () => {
-    server.script([{ text: 'partial answer', hang: true }]);
+    server().script([{ text: 'partial answer', hang: true }]);
     const tokens: string[] = [];
 
     const error = await build()
@@ -300,7 +294,7 @@ describe.each(providers)('$name provider', ({ name, model, env, baseURL, build, 
   });
 
   it('ends with ModelTimeoutError when the caller aborts mid-stream', async () => {
-    server.script([{ text: 'partial answer', hang: true }]);
+    server().script([{ text: 'partial answer', hang: true }]);
     const controller = new AbortController();
 
     const error = await build()
@@ -331,7 +325,7 @@ describe.each(providers)('$name provider', ({ name, model, env, baseURL, build, 
     ],
     ['carries a frame that is not JSON', { text: 'The answer', malformedFrame: true }, /broke|JSON/],
   ])('takes a response that %s as a broken stream: ModelUnavailableError, nothing returned', async (_case, turn, reason) => {
-    server.script([turn]);
+    server().script([turn]);
     const tokens: string[] = [];
 
     const error = await build()
@@ -341,11 +335,11 @@ describe.each(providers)('$name provider', ({ name, model, env, baseURL, build, 
     expect(error).toBeInstanceOf(ModelUnavailableError);
     expect(error).toMatchObject({ name: 'ModelUnavailableError', retryable: true, provider: name });
     expect((error as Error).message).toMatch(reason);
-    expect(server.requests[0]?.body.stream).toBe(true);
+    expect(server().requests[0]?.body.stream).toBe(true);
   });
 
   it('returns malformed tool-call JSON as a tool call with a parseError instead of throwing', async () => {
-    server.script([
+    server().script([
       {
         malformedToolArguments: true,
         toolCalls: [
