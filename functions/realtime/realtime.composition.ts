@@ -40,6 +40,14 @@ export const fanout = (): ChannelFanout => (channelFanout ??= new ChannelFanout(
 /** Whether the credential of a connection still holds: the platform's answer (API keys may be revoked). */
 export const credentialStatus = (): CredentialStatus => platformCredentialStatus();
 
-/** Publishing stores, then fans out with the same port the other domains use (push failures logged, not thrown). */
-export const channelEvents = async (): Promise<ChannelEventStore> =>
-  new ChannelEventStore(await getPool(), createEventFanout({ channels: channels() }));
+/**
+ * Publishing stores, then fans out with the same port the other domains use (push failures logged, not thrown).
+ * One store per container, as the other domains keep theirs: built per publish, it built a DynamoDB client
+ * for the fan-out on every publish.
+ */
+let events: Promise<ChannelEventStore> | undefined;
+export const channelEvents = (): Promise<ChannelEventStore> => {
+  events ??= getPool().then((pool) => new ChannelEventStore(pool, createEventFanout({ channels: channels() })));
+  events.catch(() => (events = undefined));
+  return events;
+};
